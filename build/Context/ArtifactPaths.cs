@@ -1,0 +1,20 @@
+namespace GpuImageBuilder.Build.Context;
+
+/// <summary>Where each artifact of each image lives under the output directory.</summary>
+public sealed record ArtifactPaths(string Root)
+{
+    public string ImageDirectory(string image) => Path.Combine(Root, image);
+
+    public string Qcow2(string image) => Path.Combine(ImageDirectory(image), $"{image}.qcow2");
+
+    public string Raw(string image) => Path.Combine(ImageDirectory(image), $"{image}.raw");
+
+    public string Manifest(string image) => Path.Combine(ImageDirectory(image), "manifest.json");
+
+    public string Payload(string image) => Path.Combine(ImageDirectory(image), "payload.json");
+
+    public string Checksums => Path.Combine(Root, "SHA256SUMS");
+
+    /// <summary>Scratch space for one run (packer output dirs, seeds, keys); removed when the run ends.</summary>
+    public string Work => Path.Combine(Root, ".work");
+}

@@ -1,0 +1,51 @@
+using Cake.Core;
+using Cake.Core.Diagnostics;
+using Cake.Frosting;
+using GpuImageBuilder.Build.Parameters;
+using GpuImageBuilder.Build.Tasks;
+
+namespace GpuImageBuilder.Build.Context;
+
+/// <summary>
+/// Before any task runs: every input the chosen tasks need is checked, and all problems are reported together.
+/// </summary>
+public sealed class BuildLifetime : FrostingLifetime<BuildContext>
+{
+    public override void Setup(BuildContext context, ISetupContext info)
+    {
+        var taskNames = info.TasksToExecute.Select(t => t.Name).ToList();
+        var needed = TaskInputs.For(taskNames);
+        var problems = new List<string>();
+        if (context.CatalogError is not null)
+        {
+            problems.Add($"--{Arg.Definitions} ({Env.Definitions}): {context.CatalogError}");
+        }
+
+        problems.AddRange(context.Parameters.Check(needed));
+
+        if (context.Log.Verbosity >= Verbosity.Diagnostic)
+        {
+            context.Log.Debug("Tasks to run: {0}", string.Join(" → ", taskNames));
+            context.Log.Debug("Inputs needed: {0}", needed);
+            if (context.Parameters.EnvFilePath is not null)
+            {
+                context.Log.Debug("Read {0}", context.Parameters.EnvFilePath);
+            }
+
+            foreach (var line in context.Parameters.Describe())
+            {
+                context.Log.Debug("  {0}", line);
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            var noun = problems.Count == 1 ? "input is" : "inputs are";
+            throw new ParameterException(
+                $"{problems.Count} {noun} missing or invalid for target '{context.Parameters.Target}':{Environment.NewLine}  - "
+                + string.Join(Environment.NewLine + "  - ", problems));
+        }
+
+        context.Log.Information("Images: {0}; version {1}{2}", string.Join(", ", context.Parameters.Images), context.Parameters.ImageVersion, context.Parameters.DryRun ? "; dry run: nothing is uploaded or registered" : string.Empty);
+    }
+}

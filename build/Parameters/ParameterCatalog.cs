@@ -1,0 +1,70 @@
+using System.Text;
+
+namespace GpuImageBuilder.Build.Parameters;
+
+/// <summary>Every input of the build, in the order --help lists them.</summary>
+public static class ParameterCatalog
+{
+    private const ParameterGroup Images = ParameterGroup.Images;
+    private const ParameterGroup Build = ParameterGroup.Build;
+    private const ParameterGroup S3Location = ParameterGroup.S3Location;
+    private const ParameterGroup S3Credentials = ParameterGroup.S3Credentials;
+    private const ParameterGroup Region = ParameterGroup.Region;
+
+    public static readonly IReadOnlyList<ParameterDefinition> All =
+    [
+        new(Arg.Image, Env.Image, "Image_Selection", "all", "Which image(s) to build: an image definition's name, or all.", "gpu-ready, nvidia-firmware1 or all", Images, true, false, Rules.NotEmpty),
+        new(Arg.ImageVersion, Env.ImageVersion, "Image_Version", null, "Version suffix of the registered names (<image>-<version>). Default: today's date, yyyyMMdd (UTC).", "letters, digits, '-', '_' or '.', e.g. 20261121 or v1.2.0", Images, false, false, Rules.ImageVersion),
+        new(Arg.UbuntuVersion, Env.UbuntuVersion, "Image_UbuntuVersion", "22.04", "Ubuntu release of the base image.", "a version like 22.04", Images, true, false, Rules.Ubuntu),
+        new(Arg.UbuntuCodename, Env.UbuntuCodename, "Image_UbuntuCodename", "jammy", "Ubuntu codename of the base image.", "a codename like jammy", Images, true, false, Rules.UbuntuCodename),
+        new(Arg.KubernetesVersion, Env.KubernetesVersion, "Image_KubernetesVersion", "v1.30.14", "kubelet/kubeadm/kubectl version, pinned and held.", "a version like v1.30.14", Images, true, false, Rules.Kubernetes),
+        new(Arg.NvidiaDriverVersion, Env.NvidiaDriverVersion, "Image_NvidiaDriverVersion", "565.57.01", "NVIDIA datacenter driver, exact version (nvidia-firmware1).", "a full version like 565.57.01", Images, true, false, Rules.NvidiaDriver),
+        new(Arg.NvidiaKernelModules, Env.NvidiaKernelModules, "Image_NvidiaKernelModules", "open", "NVIDIA kernel modules: open (recommended for Hopper) or proprietary.", "open or proprietary", Images, true, false, Rules.KernelModules),
+        new(Arg.NvidiaContainerToolkitVersion, Env.NvidiaContainerToolkitVersion, "Image_NvidiaContainerToolkitVersion", "1.17.8", "NVIDIA Container Toolkit version, pinned.", "a version like 1.17.8", Images, true, false, Rules.Toolkit),
+        new(Arg.GpuModels, Env.GpuModels, "Image_GpuModels", "H100,H200", "GPU models the images are for (region gpu.models), comma-separated.", "a comma-separated list like H100,H200 (letters, digits, _)", Images, true, false, Rules.GpuModels),
+        new(Arg.OutputDir, Env.OutputDir, "Build_OutputDir", "output", "Where artifacts go (git-ignored).", "a directory path", Images, true, false, Rules.NotEmpty),
+        new(Arg.Definitions, Env.Definitions, "Build_Definitions", "templates/images", "Folder of image definitions (<name>.pkrvars.hcl); CI points it at the offline fixture's.", "a directory with *.pkrvars.hcl files", Images, true, false, Rules.NotEmpty),
+        new(Arg.BaseImage, Env.BaseImage, "Build_BaseImage", null, "Base image URL or path, for mirrors and offline builds. Default: the Ubuntu cloud image pinned in templates/variables.pkr.hcl.", "an http(s) URL or an existing file", Build, false, false, Rules.BaseImage),
+        new(Arg.BaseImageChecksum, Env.BaseImageChecksum, "Build_BaseImageChecksum", null, "SHA-256 of --base-image (required with it).", "sha256:<64 hex digits>", Build, false, false, Rules.Checksum),
+        new(Arg.Accelerator, Env.Accelerator, "Build_Accelerator", "auto", "QEMU accelerator: auto probes KVM with a real test boot and falls back to TCG.", "auto, kvm or tcg", Build, true, false, Rules.Accelerator),
+        new(Arg.Memory, Env.Memory, "Build_Memory", "2048", "Build VM memory, MiB.", "a number of MiB, e.g. 2048", Build, true, false, Rules.MemoryMiB),
+        new(Arg.Cpus, Env.Cpus, "Build_Cpus", "2", "Build VM CPUs.", "a number, e.g. 2", Build, true, false, Rules.Cpus),
+        new(Arg.DiskSize, Env.DiskSize, "Build_DiskSize", "8G", "Virtual disk size of the image (the region sizes flavors by it; grown at first boot).", "a size like 8G", Build, true, false, Rules.DiskSize),
+        new(Arg.PackerTimeout, Env.PackerTimeout, "Build_PackerTimeout", "2h", "Longest a Packer build may run before it is stopped.", "a duration like 90m or 2h", Build, true, false, Rules.PackerDuration),
+        new(Arg.S3Endpoint, Env.S3Endpoint, "S3_Endpoint", null, "S3-compatible endpoint URL (empty: AWS S3 of --s3-region).", "an http(s) URL like https://s3.example.com", S3Location, false, false, Rules.HttpUrl),
+        new(Arg.S3Bucket, Env.S3Bucket, "S3_Bucket", null, "Bucket the raw images are uploaded to.", "a bucket name like gpu-images", S3Location, true, false, Rules.Bucket),
+        new(Arg.S3Prefix, Env.S3Prefix, "S3_Prefix", "gpu-images", "Key prefix inside the bucket.", "a relative key prefix like gpu-images", S3Location, false, false, Rules.Prefix),
+        new(Arg.S3Region, Env.S3Region, "S3_Region", "us-east-1", "S3 region (signing region for S3-compatible servers).", "a region like us-east-1", S3Location, true, false, Rules.Region),
+        new(Arg.S3PathStyle, Env.S3PathStyle, "S3_PathStyle", "false", "Path-style bucket addressing (most S3-compatible servers need it).", "true or false", S3Location, true, false, Rules.Boolean),
+        new(Arg.S3AccessKey, Env.S3AccessKey, null, null, "S3 access key ID (secret: never printed).", "the access key ID of the bucket's credentials", S3Credentials, true, true, Rules.Token),
+        new(Arg.S3SecretKey, Env.S3SecretKey, null, null, "S3 secret access key (secret: never printed).", "the secret access key of the bucket's credentials", S3Credentials, true, true, Rules.Token),
+        new(Arg.RegionUrl, Env.RegionUrl, "Region_Url", null, "Base URL of the region service API.", "an https URL like https://region.example.com", Region, true, false, Rules.RegionUrl),
+        new(Arg.OrganizationId, Env.OrganizationId, "Region_OrganizationId", null, "Organization that owns the images.", "the organization's UUID, e.g. 9a8b7c6d-1234-4e5f-8a9b-0c1d2e3f4a5b", Region, true, false, Rules.Uuid),
+        new(Arg.RegionId, Env.RegionId, "Region_RegionId", null, "Region the images are registered in.", "the region's UUID, e.g. c7568e2d-f9ab-453d-9a3a-51375f78426b", Region, true, false, Rules.Uuid),
+        new(Arg.Token, Env.Token, null, null, "Service-account token for the region API (secret: never printed).", "a service-account token, sent as Authorization: Bearer", Region, true, true, Rules.Token),
+        new(Arg.DryRun, Env.DryRun, null, "false", "Upload and Register say what they would send and send nothing (no token needed).", "true or false", ParameterGroup.None, true, false, Rules.Boolean),
+        new(Arg.Force, Env.Force, null, "false", "Rebuild images even when the cache says nothing changed.", "true or false", ParameterGroup.None, true, false, Rules.Boolean),
+        new(Arg.EnvFile, Env.EnvFile, null, ".env", "File of KEY=value lines (credentials); optional unless given explicitly.", "a file path", ParameterGroup.None, true, false, Rules.NotEmpty),
+    ];
+
+    public static ParameterDefinition Get(string argument) =>
+        All.FirstOrDefault(d => d.Argument == argument) ?? throw new ArgumentException($"No parameter named {argument}.", nameof(argument));
+
+    /// <summary>The parameter part of --help: every parameter with its environment variable and default.</summary>
+    public static string HelpText()
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("Parameters (highest precedence first: --argument, environment variable, .env file, cake.config, default):");
+        var width = All.Max(d => d.Argument.Length + d.Environment.Length) + 8;
+        foreach (var d in All)
+        {
+            var names = $"--{d.Argument} ({d.Environment})";
+            var dflt = d.IsSecret ? "secret" : d.Default is null ? "no default" : $"default: {(d.Default.Length == 0 ? "\"\"" : d.Default)}";
+            sb.Append("  ").Append(names.PadRight(width)).Append(d.Description).Append(" [").Append(dflt).AppendLine("]");
+        }
+
+        sb.AppendLine();
+        sb.AppendLine("cake.config keys are Section_Key, e.g. [Image] KubernetesVersion=v1.30.14; secrets are not read from it.");
+        return sb.ToString();
+    }
+}

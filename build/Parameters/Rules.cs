@@ -1,0 +1,183 @@
+using System.Text.RegularExpressions;
+
+namespace GpuImageBuilder.Build.Parameters;
+
+/// <summary>
+/// Value formats the region service and the tools accept. Each returns null when the value is fine, else a reason.
+/// The patterns for names, software versions and GPU models are the region service's own.
+/// </summary>
+public static partial class Rules
+{
+    /// <summary>Image names the region service accepts (1–63 characters).</summary>
+    [GeneratedRegex("^[0-9A-Za-z](?:[0-9A-Za-z-_.]{0,61}[0-9A-Za-z])?$")]
+    public static partial Regex ResourceName();
+
+    /// <summary>The region's pattern for <c>softwareVersions</c> values.</summary>
+    [GeneratedRegex(@"^v\d+\.\d+\.\d+$")]
+    public static partial Regex SoftwareVersion();
+
+    [GeneratedRegex("^[A-Za-z0-9_]+$")]
+    public static partial Regex GpuModel();
+
+    [GeneratedRegex(@"^\d+\.\d+\.\d+$")]
+    private static partial Regex DriverVersion();
+
+    [GeneratedRegex(@"^\d+\.\d+\.\d+(-\d+)?$")]
+    private static partial Regex ToolkitVersion();
+
+    [GeneratedRegex(@"^\d{2}\.\d{2}$")]
+    private static partial Regex UbuntuVersion();
+
+    [GeneratedRegex("^[a-z]+$")]
+    private static partial Regex Codename();
+
+    [GeneratedRegex(@"^(\d+)([MG])$")]
+    private static partial Regex Size();
+
+    [GeneratedRegex(@"^(\d+h)?(\d+m)?(\d+s)?$")]
+    private static partial Regex Duration();
+
+    [GeneratedRegex("^(sha256:)?[0-9a-f]{64}$")]
+    private static partial Regex Sha256();
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
+    private static partial Regex BucketName();
+
+    [GeneratedRegex("^[a-z0-9-]+$")]
+    private static partial Regex AwsRegion();
+
+    public static string? Kubernetes(string v) =>
+        SoftwareVersion().IsMatch(v) ? null : "not a version like v1.30.14";
+
+    public static string? NvidiaDriver(string v) =>
+        DriverVersion().IsMatch(v) ? null : "not a full driver version like 565.57.01";
+
+    public static string? Toolkit(string v) =>
+        ToolkitVersion().IsMatch(v) ? null : "not a version like 1.17.8";
+
+    public static string? Ubuntu(string v) => UbuntuVersion().IsMatch(v) ? null : "not a version like 22.04";
+
+    public static string? UbuntuCodename(string v) => Codename().IsMatch(v) ? null : "not a codename like jammy";
+
+    public static string? KernelModules(string v) =>
+        v is "open" or "proprietary" ? null : "must be open or proprietary";
+
+    public static string? GpuModels(string v)
+    {
+        var models = SplitList(v);
+        if (models.Count == 0)
+        {
+            return "no GPU model given";
+        }
+
+        var bad = models.Where(m => !GpuModel().IsMatch(m)).ToList();
+        return bad.Count == 0 ? null : $"'{string.Join("', '", bad)}' may contain only letters, digits and _";
+    }
+
+    public static string? ImageVersion(string v) =>
+        v.Length is > 0 and <= 40 && ResourceName().IsMatch("x-" + v) ? null : "may contain letters, digits, '-', '_' and '.', at most 40 characters";
+
+    public static string? NotEmpty(string v) => string.IsNullOrWhiteSpace(v) ? "is empty" : null;
+
+    public static string? Accelerator(string v) => v is "auto" or "kvm" or "tcg" ? null : "must be auto, kvm or tcg";
+
+    public static string? MemoryMiB(string v) =>
+        int.TryParse(v, out var m) && m is >= 512 and <= 1048576 ? null : "not a number of MiB between 512 and 1048576";
+
+    public static string? Cpus(string v) => int.TryParse(v, out var c) && c is >= 1 and <= 256 ? null : "not a CPU count between 1 and 256";
+
+    public static string? DiskSize(string v)
+    {
+        var m = Size().Match(v);
+        if (!m.Success)
+        {
+            return "not a size like 8G or 8192M";
+        }
+
+        var mib = long.Parse(m.Groups[1].Value) * (m.Groups[2].Value == "G" ? 1024 : 1);
+        return mib < 1024 ? "smaller than 1G" : null;
+    }
+
+    public static long DiskSizeBytes(string v)
+    {
+        var m = Size().Match(v);
+        return long.Parse(m.Groups[1].Value) * 1024L * 1024L * (m.Groups[2].Value == "G" ? 1024 : 1);
+    }
+
+    public static string? PackerDuration(string v) =>
+        v.Length > 0 && Duration().IsMatch(v) && v != "0s" ? null : "not a duration like 90m or 2h";
+
+    public static TimeSpan ParseDuration(string v)
+    {
+        var m = Duration().Match(v);
+        int Part(int g) => m.Groups[g].Success ? int.Parse(m.Groups[g].Value[..^1]) : 0;
+        return new TimeSpan(Part(1), Part(2), Part(3));
+    }
+
+    public static string? Checksum(string v) =>
+        Sha256().IsMatch(v.ToLowerInvariant()) ? null : "not a SHA-256 like sha256:<64 hex digits>";
+
+    public static string? BaseImage(string v)
+    {
+        if (Uri.TryCreate(v, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" or "file")
+        {
+            return null;
+        }
+
+        return File.Exists(v) ? null : "neither an http(s) URL nor an existing file";
+    }
+
+    public static string? HttpUrl(string v) =>
+        Uri.TryCreate(v, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Host.Length > 0
+            ? null
+            : "not an http(s) URL";
+
+    /// <summary>The region API carries a bearer token: https only, except to this machine (tests, tunnels).</summary>
+    public static string? RegionUrl(string v)
+    {
+        if (!Uri.TryCreate(v, UriKind.Absolute, out var uri) || uri.Host.Length == 0)
+        {
+            return "not a URL";
+        }
+
+        return uri.Scheme == "https" || (uri.Scheme == "http" && uri.IsLoopback)
+            ? null
+            : "must be https (http only for 127.0.0.1/localhost)";
+    }
+
+    public static string? Uuid(string v) =>
+        Guid.TryParseExact(v, "D", out _) ? null : "not a UUID";
+
+    public static string? Bucket(string v) => BucketName().IsMatch(v) ? null : "not an S3 bucket name (3–63 lower-case letters, digits, '.', '-')";
+
+    public static string? Region(string v) => AwsRegion().IsMatch(v) ? null : "not a region name like us-east-1";
+
+    public static string? Prefix(string v) =>
+        v.StartsWith('/') || v.Contains("..") ? "must be relative (no leading '/', no '..')" : null;
+
+    public static string? Token(string v) =>
+        v.Any(char.IsWhiteSpace) ? "contains whitespace: paste the token exactly" : null;
+
+    public static string? Boolean(string v) => TryParseBoolean(v, out _) ? null : "not true or false";
+
+    public static bool TryParseBoolean(string v, out bool value)
+    {
+        switch (v.Trim().ToLowerInvariant())
+        {
+            case "true" or "1" or "yes" or "on" or "":
+                value = true;
+                return true;
+            case "false" or "0" or "no" or "off":
+                value = false;
+                return true;
+            default:
+                value = false;
+                return false;
+        }
+    }
+
+    public static IReadOnlyList<string> SplitList(string v) =>
+        v.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    public static string? Any(string v) => null;
+}

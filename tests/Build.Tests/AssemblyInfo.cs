@@ -1,0 +1,3 @@
+// Tests that run the host as a process are independent; let NUnit use both cores.
+[assembly: NUnit.Framework.Parallelizable(NUnit.Framework.ParallelScope.Fixtures)]
+[assembly: NUnit.Framework.LevelOfParallelism(2)]

@@ -1,0 +1,171 @@
+using GpuImageBuilder.Build.Parameters;
+using GpuImageBuilder.Build.Tests.Infrastructure;
+
+namespace GpuImageBuilder.Build.Tests.Parameters;
+
+/// <summary>Every validation rule, with a bad value, as the lifetime would report it.</summary>
+[TestFixture]
+public sealed class ValidationTests
+{
+    private static readonly string[] ImageNames = ["gpu-ready", "nvidia-firmware1"];
+
+    private const ParameterGroup Everything =
+        ParameterGroup.Images | ParameterGroup.Build | ParameterGroup.S3Location | ParameterGroup.S3Credentials | ParameterGroup.Region;
+
+    /// <summary>A complete valid set, overridden by <paramref name="overrides"/>.</summary>
+    private static BuildParameters Parameters(string target = "Register", params (string Arg, string? Value)[] overrides)
+    {
+        var args = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var a in ValidInputs.Region().Concat(ValidInputs.S3()))
+        {
+            var eq = a.IndexOf('=');
+            args[a[2..eq]] = a[(eq + 1)..];
+        }
+
+        foreach (var (arg, value) in overrides)
+        {
+            args[arg] = value;
+        }
+
+        var sources = new ParameterSources(n => args.GetValueOrDefault(n), _ => null, _ => null, _ => null);
+        return BuildParameters.Create(sources, target, ImageNames, new DateTime(2026, 11, 21, 0, 0, 0, DateTimeKind.Utc));
+    }
+
+    [Test]
+    public void A_complete_valid_set_has_no_problems()
+    {
+        Assert.That(Parameters().Check(Everything), Is.Empty);
+    }
+
+    [TestCase(Arg.Image, "cuda-ready", "no image named 'cuda-ready'; expected gpu-ready, nvidia-firmware1 or all")]
+    [TestCase(Arg.ImageVersion, "v1/2", "may contain letters, digits")]
+    [TestCase(Arg.UbuntuVersion, "22.4", "not a version like 22.04")]
+    [TestCase(Arg.UbuntuCodename, "Jammy Jellyfish", "not a codename like jammy")]
+    [TestCase(Arg.KubernetesVersion, "1.30.14", "not a version like v1.30.14")]
+    [TestCase(Arg.KubernetesVersion, "v1.30", "not a version like v1.30.14")]
+    [TestCase(Arg.NvidiaDriverVersion, "565", "not a full driver version like 565.57.01")]
+    [TestCase(Arg.NvidiaKernelModules, "closed", "must be open or proprietary")]
+    [TestCase(Arg.NvidiaContainerToolkitVersion, "latest", "not a version like 1.17.8")]
+    [TestCase(Arg.GpuModels, "H100,H200-SXM", "'H200-SXM' may contain only letters, digits and _")]
+    [TestCase(Arg.GpuModels, ",", "no GPU model given")]
+    [TestCase(Arg.BaseImage, "ftp://mirror/x.img", "neither an http(s) URL nor an existing file")]
+    [TestCase(Arg.BaseImageChecksum, "md5:abc", "not a SHA-256")]
+    [TestCase(Arg.Accelerator, "hvf", "must be auto, kvm or tcg")]
+    [TestCase(Arg.Memory, "2G", "not a number of MiB")]
+    [TestCase(Arg.Cpus, "0", "not a CPU count")]
+    [TestCase(Arg.DiskSize, "8GB", "not a size like 8G")]
+    [TestCase(Arg.DiskSize, "512M", "smaller than 1G")]
+    [TestCase(Arg.PackerTimeout, "forever", "not a duration like 90m")]
+    [TestCase(Arg.S3Endpoint, "s3.example.com", "not an http(s) URL")]
+    [TestCase(Arg.S3Bucket, "My_Bucket", "not an S3 bucket name")]
+    [TestCase(Arg.S3Prefix, "/abs", "must be relative")]
+    [TestCase(Arg.S3Region, "US East", "not a region name")]
+    [TestCase(Arg.S3PathStyle, "maybe", "not true or false")]
+    [TestCase(Arg.RegionUrl, "http://region.example.com", "must be https (http only for 127.0.0.1/localhost)")]
+    [TestCase(Arg.RegionUrl, "region.example.com", "not a URL")]
+    [TestCase(Arg.OrganizationId, "acme", "not a UUID")]
+    [TestCase(Arg.RegionId, "c7568e2d", "not a UUID")]
+    [TestCase(Arg.DryRun, "perhaps", "not true or false")]
+    public void A_malformed_value_is_reported_with_its_argument_environment_variable_and_valid_form(string arg, string value, string reason)
+    {
+        var definition = ParameterCatalog.Get(arg);
+        var extra = arg switch
+        {
+            Arg.BaseImage => new[] { (Arg.BaseImageChecksum, (string?)("sha256:" + new string('a', 64))) },
+            Arg.BaseImageChecksum => [(Arg.BaseImage, "https://mirror.example/x.img")],
+            _ => [],
+        };
+        var problems = Parameters("Register", [(arg, value), .. extra]).Check(Everything);
+        Assert.That(problems, Has.Count.EqualTo(1), string.Join("\n", problems));
+        Assert.That(problems[0], Does.StartWith($"--{arg} ({definition.Environment})"));
+        Assert.That(problems[0], Does.Contain(reason));
+        Assert.That(problems[0], Does.Contain("expected"));
+    }
+
+    [TestCase("Qz9SECRETx with space", Arg.Token)]
+    [TestCase("AKIA Qz9SECRETx", Arg.S3AccessKey)]
+    [TestCase("abc\tQz9SECRETx", Arg.S3SecretKey)]
+    public void Malformed_secrets_are_reported_without_the_value(string value, string arg)
+    {
+        var problems = Parameters("Register", (arg, value)).Check(Everything);
+        Assert.That(problems, Has.Count.EqualTo(1));
+        Assert.That(problems[0], Does.StartWith($"--{arg} ("));
+        Assert.That(problems[0], Does.Not.Contain("Qz9SECRETx"));
+    }
+
+    [Test]
+    public void Every_missing_input_is_reported_together()
+    {
+        var sources = new ParameterSources(_ => null, _ => null, _ => null, _ => null);
+        var problems = BuildParameters.Create(sources, "Register", ImageNames).Check(Everything);
+        var named = problems.Select(p => p[2..p.IndexOf(' ')]).ToList();
+        Assert.That(named, Is.EquivalentTo(new[] { Arg.S3Bucket, Arg.S3AccessKey, Arg.S3SecretKey, Arg.RegionUrl, Arg.OrganizationId, Arg.RegionId, Arg.Token }));
+    }
+
+    [Test]
+    public void Only_the_inputs_of_the_tasks_that_run_are_checked()
+    {
+        var parameters = Parameters("Validate", (Arg.Token, null), (Arg.S3Bucket, "BAD BUCKET"));
+        Assert.That(parameters.Check(ParameterGroup.Images), Is.Empty);
+        Assert.That(parameters.Check(ParameterGroup.Region), Has.Some.StartWith("--token"));
+        Assert.That(parameters.Check(ParameterGroup.S3Location), Has.Some.StartWith("--s3-bucket"));
+    }
+
+    [Test]
+    public void Base_image_and_checksum_go_together()
+    {
+        Assert.That(Parameters("BuildQcow2", (Arg.BaseImage, "https://mirror.example/jammy.img")).Check(ParameterGroup.Build),
+            Has.One.StartWith("--base-image-checksum (GPU_IMAGE_BASE_IMAGE_CHECKSUM): missing"));
+        Assert.That(Parameters("BuildQcow2", (Arg.BaseImageChecksum, "sha256:" + new string('b', 64))).Check(ParameterGroup.Build),
+            Has.One.StartWith("--base-image (GPU_IMAGE_BASE_IMAGE): missing"));
+        var ok = Parameters("BuildQcow2", (Arg.BaseImage, "https://mirror.example/jammy.img"), (Arg.BaseImageChecksum, new string('C', 64)));
+        Assert.That(ok.Check(ParameterGroup.Build), Is.Empty);
+        Assert.That(ok.BaseImage!.Checksum, Is.EqualTo("sha256:" + new string('c', 64)));
+    }
+
+    [Test]
+    public void Registered_names_must_be_ones_the_region_accepts()
+    {
+        // Image names come from the definitions folder, so a long one plus a long version can exceed 63 characters.
+        var longImage = "nvidia-firmware1-hopper-sxm5-datacenter";
+        var version = new string('a', 30);
+        var sources = new ParameterSources(n => n == Arg.ImageVersion ? version : null, _ => null, _ => null, _ => null);
+        var problems = BuildParameters.Create(sources, "Validate", [longImage]).Check(ParameterGroup.Images);
+        Assert.That(problems, Has.One.Contains($"the image name '{longImage}-{version}' is not one the region accepts"));
+        Assert.That(Parameters().RegisteredName("gpu-ready"), Is.EqualTo("gpu-ready-20261121"));
+    }
+
+    [TestCase("BuildGpuReady", null, new[] { "gpu-ready" })]
+    [TestCase("BuildNvidia", null, new[] { "nvidia-firmware1" })]
+    [TestCase("BuildBoth", null, new[] { "gpu-ready", "nvidia-firmware1" })]
+    [TestCase("Register", "nvidia-firmware1", new[] { "nvidia-firmware1" })]
+    [TestCase("Register", "all", new[] { "gpu-ready", "nvidia-firmware1" })]
+    public void Image_selection_follows_the_target_and_image_argument(string target, string? image, string[] expected)
+    {
+        var parameters = image is null ? Parameters(target) : Parameters(target, (Arg.Image, image));
+        Assert.That(parameters.Images, Is.EqualTo(expected));
+        Assert.That(parameters.Check(ParameterGroup.Images), Is.Empty);
+    }
+
+    [Test]
+    public void An_image_argument_that_contradicts_the_target_is_an_error()
+    {
+        var problems = Parameters("BuildGpuReady", (Arg.Image, "nvidia-firmware1")).Check(ParameterGroup.Images);
+        Assert.That(problems, Has.One.Contains("target BuildGpuReady builds gpu-ready only"));
+    }
+
+    [Test]
+    public void Settings_records_never_print_secrets()
+    {
+        var parameters = Parameters();
+        Assert.That(parameters.Region.ToString(), Does.Not.Contain(ValidInputs.Token).And.Contain("Token = (set)"));
+        Assert.That(parameters.S3.ToString(), Does.Not.Contain(ValidInputs.SecretKey).And.Not.Contain(ValidInputs.AccessKey));
+        Assert.That(parameters.Describe(), Has.None.Contains(ValidInputs.Token));
+    }
+
+    [Test]
+    public void Loopback_http_is_allowed_for_the_region_url()
+    {
+        Assert.That(Parameters("Register", (Arg.RegionUrl, "http://127.0.0.1:8080")).Check(Everything), Is.Empty);
+    }
+}
