@@ -38,8 +38,13 @@ if (-not $upToDate) {
     New-Item -ItemType Directory -Force -Path $hostDir | Out-Null
     [Console]::Error.WriteLine('Compiling the build host (sources changed)...')
     Remove-Item -Force -ErrorAction SilentlyContinue $stamp
-    & dotnet build build/Build.csproj -c Release -o (Join-Path $hostDir 'bin') --nologo -v quiet '-clp:ErrorsOnly;NoSummary'
-    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+    $log = Join-Path $hostDir 'compile.log'
+    & dotnet build build/Build.csproj -c Release -o (Join-Path $hostDir 'bin') --nologo -v quiet *> $log
+    if ($LASTEXITCODE -ne 0) {
+        Get-Content $log | ForEach-Object { [Console]::Error.WriteLine($_) }
+        [Console]::Error.WriteLine("error: the build host does not compile (log: $log)")
+        exit 1
+    }
     Set-Content -NoNewline -Path "$stamp.tmp" -Value $current
     Move-Item -Force "$stamp.tmp" $stamp
 }

@@ -36,7 +36,11 @@ if [[ ! -f $host_dll || ! -f $stamp || $(<"$stamp") != "$current" ]]; then
   if [[ ! -f $host_dll || ! -f $stamp || $(<"$stamp") != "$current" ]]; then
     echo "Compiling the build host (sources changed)..." >&2
     rm -f "$stamp"
-    dotnet build build/Build.csproj -c Release -o "$host_dir/bin" --nologo -v quiet "-clp:ErrorsOnly;NoSummary" >&2
+    if ! dotnet build build/Build.csproj -c Release -o "$host_dir/bin" --nologo -v quiet >"$host_dir/compile.log" 2>&1; then
+      cat "$host_dir/compile.log" >&2
+      echo "error: the build host does not compile (log: $host_dir/compile.log)" >&2
+      exit 1
+    fi
     printf '%s\n' "$current" >"$stamp.tmp"
     mv "$stamp.tmp" "$stamp"
   fi

@@ -8,7 +8,8 @@
 #                          the build VM, qemu-img conversions, UEFI firmware for builds and smoke boots
 #   xorriso                the NoCloud seed ISO that Packer's cd_files and the smoke boot attach
 #   openssh-client         ssh-keygen for the per-build key
-#   shellcheck, cloud-init Validate's script lint and `cloud-init schema`
+#   ShellCheck             Validate: script lint
+#   cloud-init             Validate: `cloud-init schema`
 #   libguestfs-tools, linux-image-amd64
 #                          AuditImage's read-only inspection (libguestfs boots the host kernel in its appliance)
 #   mmdebstrap, dosfstools, mtools, gdisk, e2fsprogs

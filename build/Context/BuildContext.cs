@@ -3,6 +3,8 @@ using Cake.Core.Diagnostics;
 using Cake.Frosting;
 using GpuImageBuilder.Build.Images;
 using GpuImageBuilder.Build.Parameters;
+using GpuImageBuilder.Build.Services.Packer;
+using GpuImageBuilder.Build.Services.Processes;
 
 namespace GpuImageBuilder.Build.Context;
 
@@ -39,7 +41,20 @@ public sealed class BuildContext : FrostingContext
         }
 
         Paths = new ArtifactPaths(Path.GetFullPath(Parameters.OutputDirectory));
+        Assets = new AssetPaths(System.Environment.CurrentDirectory);
+        Runner = new CommandRunner();
+        Packer = new PackerTool(Runner);
     }
+
+    /// <summary>Templates, scripts and cloud-init of this checkout.</summary>
+    public AssetPaths Assets { get; }
+
+    public ICommandRunner Runner { get; }
+
+    public PackerTool Packer { get; }
+
+    /// <summary>A scratch folder for one task, removed by the caller's using.</summary>
+    public ScratchDirectory Scratch(string purpose) => new(Path.Combine(Paths.Work, $"{purpose}-{Guid.NewGuid():N}"));
 
     public BuildParameters Parameters { get; }
 

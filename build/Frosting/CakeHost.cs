@@ -154,7 +154,8 @@ public sealed class CakeHost
             try
             {
                 var report = await engine.RunTargetAsync(typedContext, strategy, settings);
-                if (!options.DryRun && report is { IsEmpty: false })
+                // Cake's printer writes the table at every verbosity; quiet and minimal mean less output.
+                if (!options.DryRun && report is { IsEmpty: false } && options.Verbosity >= Verbosity.Normal)
                 {
                     printer.Write(report);
                 }

@@ -1,14 +1,34 @@
+using Cake.Core.Diagnostics;
 using Cake.Frosting;
 using GpuImageBuilder.Build.Context;
 using GpuImageBuilder.Build.Parameters;
+using GpuImageBuilder.Build.Services.Validation;
 
 namespace GpuImageBuilder.Build.Tasks;
 
 [TaskName("Validate")]
-[TaskDescription("Fail-first gate: packer validate/fmt, shellcheck, cloud-init schema and consistency checks, in seconds.")]
+[TaskDescription("Fail-first gate: packer validate/fmt, shellcheck, bash -n, cloud-init schema and consistency checks, in seconds.")]
 [NeedsInputs(ParameterGroup.Images)]
-public sealed class ValidateTask : FrostingTask<BuildContext>
+public sealed class ValidateTask : AsyncFrostingTask<BuildContext>
 {
-    public override void Run(BuildContext context) =>
-        throw new NotImplementedYetException("Validate", "template, script and cloud-init checks");
+    public override async Task RunAsync(BuildContext context)
+    {
+        using var scratch = context.Scratch("validate");
+        var validator = new AssetValidator(context.Runner, context.Packer);
+        var problems = await validator.ValidateAsync(context.Assets, context.Catalog!, context.Parameters, scratch.Path);
+        foreach (var problem in problems)
+        {
+            context.Log.Error("  {0}", problem);
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ValidationFailedException(problems.Count);
+        }
+
+        context.Log.Information("Validate: {0} image definitions, templates, scripts and cloud-init are fine.", context.Catalog!.Images.Count);
+    }
 }
+
+public sealed class ValidationFailedException(int count)
+    : Exception($"Validate found {count} problem{(count == 1 ? string.Empty : "s")} (listed above); fix them and run again");

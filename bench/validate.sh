@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Benchmark: `./build.sh --target=Validate` on all assets, warm (host compiled, tools in page cache).
+# Baseline in the same run: the same tool invocations run one after another from a plain shell loop, which is what
+# a Makefile-style gate would do. Target: warm median <= 10 s.  Usage: bench/validate.sh [runs]   (default 5)
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+runs=${1:-5}
+
+seconds() {
+  local start end
+  start=$(date +%s.%N)
+  "$@" >/dev/null 2>&1 || { echo "benchmark command failed: $*" >&2; exit 1; }
+  end=$(date +%s.%N)
+  echo "$end - $start" | bc -l
+}
+median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+
+sequential_checks() {
+  local seed
+  seed=$(mktemp -d)
+  ssh-keygen -q -t ed25519 -N '' -f "$seed/id_ed25519"
+  : >"$seed/user-data"
+  : >"$seed/meta-data"
+  packer fmt -check templates >/dev/null
+  packer fmt -check templates/images >/dev/null
+  # Each image standalone, and nvidia-firmware1 layered too, as Validate does.
+  for def in templates/images/*.pkrvars.hcl; do
+    packer validate -var-file="$def" -var seed_dir="$seed" -var ssh_private_key_file="$seed/id_ed25519" templates >/dev/null
+  done
+  packer validate -var-file=templates/images/nvidia-firmware1.pkrvars.hcl -var run_base_scripts=false \
+    -var seed_dir="$seed" -var ssh_private_key_file="$seed/id_ed25519" templates >/dev/null
+  mapfile -t shell_files < <(find scripts templates tests/fixture tools bench -name '*.sh'; echo build.sh; echo .ci/run)
+  shellcheck -x "${shell_files[@]}"
+  for f in "${shell_files[@]}"; do bash -n "$f"; done
+  for f in cloud-init/*.yaml cloud-init/*.cfg; do cloud-init schema --config-file "$f" >/dev/null; done
+  rm -rf "$seed"
+}
+export -f sequential_checks
+
+./build.sh --tree >/dev/null # compile the host if needed: this benchmark measures warm runs
+./build.sh --target=Validate --verbosity=quiet >/dev/null # warm the tools
+
+validate=$(for _ in $(seq "$runs"); do seconds ./build.sh --target=Validate --verbosity=quiet; done | median)
+baseline=$(for _ in $(seq "$runs"); do seconds bash -c sequential_checks; done | median)
+
+printf '%-52s %7.2f s\n' "sequential shell loop of the same checks (median)" "$baseline"
+printf '%-52s %7.2f s\n' "./build.sh --target=Validate warm (median of $runs)" "$validate"
+printf '%-52s %7.2fx\n' "Validate / sequential" "$(echo "$validate / $baseline" | bc -l)"
+if (( $(echo "$validate <= 10" | bc -l) )); then echo "PASS: warm median <= 10 s"; else echo "FAIL: warm median > 10 s"; exit 1; fi

@@ -1,0 +1,269 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+using GpuImageBuilder.Build.Context;
+using GpuImageBuilder.Build.Images;
+using GpuImageBuilder.Build.Parameters;
+using GpuImageBuilder.Build.Services.Images;
+using GpuImageBuilder.Build.Services.Packer;
+using GpuImageBuilder.Build.Services.Processes;
+
+namespace GpuImageBuilder.Build.Services.Validation;
+
+/// <summary>
+/// The fail-first gate: every check over the templates, scripts, cloud-init and image definitions, run side by side,
+/// every problem collected (file and line where the tool gives one) rather than stopping at the first.
+/// </summary>
+public sealed partial class AssetValidator(ICommandRunner runner, PackerTool packer)
+{
+    /// <summary>Version-like variables an image definition may set, with their rules.</summary>
+    private static readonly IReadOnlyDictionary<string, Func<string, string?>> DefinitionRules = new Dictionary<string, Func<string, string?>>
+    {
+        ["nvidia_enable_gpu_firmware"] = v => v is "0" or "1" ? null : "must be \"0\" or \"1\"",
+        ["verify_require_driver"] = v => v is "0" or "1" ? null : "must be \"0\" or \"1\"",
+    };
+
+    [GeneratedRegex(@"^\d{2}-[a-z0-9-]+\.sh$")]
+    private static partial Regex ScriptName();
+
+    // shellcheck -f gcc: file:line:column: severity: message [SCxxxx]
+    [GeneratedRegex(@"^(?<file>[^:]+):(?<line>\d+):(?<col>\d+): (?<sev>\w+): (?<msg>.*)$")]
+    private static partial Regex GccLine();
+
+    // packer 1.6.6+: "  on templates/x.pkr.hcl line 12:" under an "Error: ..." line
+    [GeneratedRegex(@"on (?<file>\S+) line (?<line>\d+)")]
+    private static partial Regex PackerLocation();
+
+    // cloud-init schema: "Error: Cloud config schema errors: ..." or "... line N ..."
+    [GeneratedRegex(@"line (?<line>\d+)")]
+    private static partial Regex AnyLine();
+
+    public async Task<IReadOnlyList<ValidationProblem>> ValidateAsync(AssetPaths assets, ImageCatalog catalog, BuildParameters parameters, string workDirectory)
+    {
+        var problems = new ConcurrentBag<ValidationProblem>();
+        foreach (var p in CheckDefinitions(assets, catalog))
+        {
+            problems.Add(p);
+        }
+
+        await Task.WhenAll(
+            LintShellAsync(assets, problems),
+            CheckSyntaxAsync(assets, problems),
+            CheckCloudInitAsync(assets, problems),
+            CheckPackerAsync(assets, catalog, parameters, workDirectory, problems));
+
+        return problems.OrderBy(p => p.File, StringComparer.Ordinal).ThenBy(p => p.Line ?? 0).ThenBy(p => p.Message, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Pure checks: every script a definition names exists, names and versions are well-formed.</summary>
+    public static IEnumerable<ValidationProblem> CheckDefinitions(AssetPaths assets, ImageCatalog catalog)
+    {
+        if (!File.Exists(assets.CleanupScript))
+        {
+            yield return new(Relative(assets, assets.CleanupScript), null, "missing: every template run ends with it (shutdown_command)");
+        }
+
+        foreach (var image in catalog.Images)
+        {
+            var file = Relative(assets, image.VarFile);
+            var lines = File.ReadAllLines(image.VarFile);
+            int? LineOf(string key) => Array.FindIndex(lines, l => Regex.IsMatch(l, $@"^\s*{Regex.Escape(key)}\s*=")) is var i and >= 0 ? i + 1 : null;
+
+            if (image.Name.Length > 63 || !Rules.ResourceName().IsMatch(image.Name))
+            {
+                yield return new(file, LineOf("image_name"), $"image_name '{image.Name}' is not a name the region accepts (1-63 letters, digits, '-', '_', '.')");
+            }
+
+            foreach (var script in image.BaseScripts.Concat(image.ImageScripts))
+            {
+                var line = LineOf(image.BaseScripts.Contains(script) ? "base_scripts" : "image_scripts");
+                if (!ScriptName().IsMatch(script))
+                {
+                    yield return new(file, line, $"script '{script}' is not named NN-name.sh");
+                }
+                else if (!File.Exists(Path.Combine(assets.Scripts, script)))
+                {
+                    yield return new(file, line, $"script '{script}' does not exist in {Relative(assets, assets.Scripts)}/");
+                }
+            }
+
+            foreach (var (key, value) in image.Variables)
+            {
+                if (PackerVariables.SetByBuild.TryGetValue(key, out var owner))
+                {
+                    yield return new(file, LineOf(key), $"'{key}' is set by {owner}; remove it from the image definition");
+                }
+                else if (DefinitionRules.TryGetValue(key, out var rule) && value.Scalar is { } scalar && rule(scalar) is { } reason)
+                {
+                    yield return new(file, LineOf(key), $"{key} = \"{scalar}\": {reason}");
+                }
+            }
+        }
+    }
+
+    private async Task LintShellAsync(AssetPaths assets, ConcurrentBag<ValidationProblem> problems)
+    {
+        var files = assets.ShellScripts().ToList();
+        if (files.Count == 0)
+        {
+            return;
+        }
+
+        var result = await runner.RunAsync("shellcheck", ["-x", "-f", "gcc", .. files.Select(f => Relative(assets, f))], new CommandOptions { WorkingDirectory = assets.Root, Timeout = TimeSpan.FromMinutes(2) });
+        foreach (var line in result.OutputLines)
+        {
+            var m = GccLine().Match(line);
+            if (m.Success)
+            {
+                problems.Add(new(m.Groups["file"].Value, int.Parse(m.Groups["line"].Value), $"shellcheck {m.Groups["sev"].Value}: {m.Groups["msg"].Value}"));
+            }
+        }
+
+        if (!result.Succeeded && problems.IsEmpty)
+        {
+            problems.Add(new("shellcheck", null, string.Join(" ", result.OutputLines.Take(3))));
+        }
+    }
+
+    private async Task CheckSyntaxAsync(AssetPaths assets, ConcurrentBag<ValidationProblem> problems)
+    {
+        foreach (var file in assets.ShellScripts())
+        {
+            var result = await runner.RunAsync("bash", ["-n", file], new CommandOptions { Timeout = TimeSpan.FromSeconds(30) });
+            foreach (var line in result.OutputLines)
+            {
+                // bash: "FILE: line N: message"
+                var m = Regex.Match(line, @": line (\d+): (.*)$");
+                problems.Add(m.Success
+                    ? new(Relative(assets, file), int.Parse(m.Groups[1].Value), "bash -n: " + m.Groups[2].Value)
+                    : new(Relative(assets, file), null, "bash -n: " + line));
+            }
+        }
+    }
+
+    private async Task CheckCloudInitAsync(AssetPaths assets, ConcurrentBag<ValidationProblem> problems)
+    {
+        var checks = assets.CloudConfigs().Select(async file =>
+        {
+            var result = await runner.RunAsync("cloud-init", ["schema", "--config-file", file], new CommandOptions { Timeout = TimeSpan.FromMinutes(1) });
+            if (result.Succeeded)
+            {
+                return;
+            }
+
+            // "Cloud config schema errors: key: reason, key: reason"; deprecation headers and a bare "Error:" are noise.
+            var errors = result.OutputLines.Where(l => l.Contains("schema errors:", StringComparison.Ordinal)).ToList();
+            if (errors.Count == 0)
+            {
+                errors = result.OutputLines.Where(l => l.Trim() is not ("Error:" or "") && !l.TrimEnd().EndsWith("deprecations:", StringComparison.Ordinal)).Take(3).ToList();
+            }
+
+            foreach (var line in errors)
+            {
+                var m = AnyLine().Match(line);
+                problems.Add(new(Relative(assets, file), m.Success ? int.Parse(m.Groups["line"].Value) : null, "cloud-init schema: " + line.Trim()));
+            }
+        });
+        await Task.WhenAll(checks);
+    }
+
+    private async Task CheckPackerAsync(AssetPaths assets, ImageCatalog catalog, BuildParameters parameters, string workDirectory, ConcurrentBag<ValidationProblem> problems)
+    {
+        await packer.EnsureQemuPluginAsync();
+
+        // packer validate checks that the SSH key parses: hand it a real, throwaway seed.
+        var seed = await new BuildSeed(runner).CreateAsync(Path.Combine(workDirectory, "validate-seed"), assets.BuildUserData, assets.MetaData);
+        var defaults = TemplateDefaults.Read(assets.Templates);
+
+        var runs = new List<Task>
+        {
+            FmtAsync(assets, assets.Templates, problems),
+            FmtAsync(assets, catalog.Directory, problems),
+        };
+        foreach (var image in catalog.Images)
+        {
+            // Validate each image the way the build runs it: standalone, and layered where it has a parent.
+            foreach (var layered in image.Parent is null ? [false] : new[] { false, true })
+            {
+                var run = new PackerRun(
+                    image,
+                    parameters.BaseImage?.Location ?? defaults.GetValueOrDefault("base_image_url", string.Empty),
+                    parameters.BaseImage?.Checksum ?? defaults.GetValueOrDefault("base_image_checksum", string.Empty),
+                    RunBaseScripts: !layered,
+                    OutputDirectory: Path.Combine(workDirectory, "validate-output"),
+                    VmName: image.Name + ".qcow2",
+                    SeedDirectory: seed.Directory,
+                    SshPrivateKeyFile: seed.PrivateKeyFile,
+                    Accelerator: "tcg",
+                    SerialLog: null);
+                runs.Add(ValidateOneAsync(assets, run, parameters, layered, problems));
+            }
+        }
+
+        await Task.WhenAll(runs);
+    }
+
+    private async Task ValidateOneAsync(AssetPaths assets, PackerRun run, BuildParameters parameters, bool layered, ConcurrentBag<ValidationProblem> problems)
+    {
+        var result = await packer.ValidateAsync(assets.Templates, PackerVariables.Arguments(run, parameters, assets));
+        if (result.Succeeded)
+        {
+            return;
+        }
+
+        var what = $"packer validate ({run.Image.Name}{(layered ? ", layered" : string.Empty)})";
+        var errors = ParsePackerErrors(result.StdOut + "\n" + result.StdErr);
+        if (errors.Count == 0)
+        {
+            errors = [(null, null, string.Join(" ", result.OutputLines.Take(5)))];
+        }
+
+        foreach (var (file, line, message) in errors)
+        {
+            problems.Add(new(Relative(assets, file is null ? assets.Templates : Path.GetFullPath(file, assets.Root)), line, $"{what}: {message}"));
+        }
+    }
+
+    /// <summary>
+    /// Packer's diagnostics: "Error: summary", then optionally "* detail" lines, "  on FILE line N:", source excerpt
+    /// lines ("  30:   machine_typo = ..."), and a detail paragraph. One entry per "Error:" block.
+    /// </summary>
+    public static IReadOnlyList<(string? File, int? Line, string Message)> ParsePackerErrors(string output)
+    {
+        var result = new List<(string?, int?, string)>();
+        var blocks = Regex.Split(output.Replace("\r", string.Empty), @"(?m)^(?=Error: )").Where(b => b.StartsWith("Error: ", StringComparison.Ordinal));
+        foreach (var block in blocks)
+        {
+            var lines = block.Split('\n');
+            var summary = lines[0]["Error: ".Length..].Trim();
+            var location = PackerLocation().Match(block);
+            var detail = lines.Skip(1)
+                .Select(l => l.Trim())
+                .Where(l => l.Length > 0 && !PackerLocation().IsMatch(l) && !SourceExcerpt().IsMatch(l) && l != "(source code not available)");
+            var message = string.Join(" ", new[] { summary }.Concat(detail));
+            result.Add(location.Success ? (location.Groups["file"].Value, int.Parse(location.Groups["line"].Value), message) : (null, null, message));
+        }
+
+        return result;
+    }
+
+    [GeneratedRegex(@"^\d+: ")]
+    private static partial Regex SourceExcerpt();
+
+    private async Task FmtAsync(AssetPaths assets, string directory, ConcurrentBag<ValidationProblem> problems)
+    {
+        var result = await packer.FmtCheckAsync(directory);
+        if (result.Succeeded)
+        {
+            return;
+        }
+
+        var files = result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var file in files.Length > 0 ? files : [directory])
+        {
+            problems.Add(new(Relative(assets, Path.GetFullPath(file, assets.Root)), null, $"not in canonical format: run packer fmt {Relative(assets, Path.GetFullPath(file, assets.Root))}"));
+        }
+    }
+
+    private static string Relative(AssetPaths assets, string path) =>
+        Path.GetRelativePath(assets.Root, Path.GetFullPath(path, assets.Root));
+}
