@@ -5,6 +5,7 @@ using GpuImageBuilder.Build.Images;
 using GpuImageBuilder.Build.Parameters;
 using GpuImageBuilder.Build.Services.Packer;
 using GpuImageBuilder.Build.Services.Processes;
+using GpuImageBuilder.Build.Services.Pipeline;
 
 namespace GpuImageBuilder.Build.Context;
 
@@ -44,7 +45,31 @@ public sealed class BuildContext : FrostingContext
         Assets = new AssetPaths(System.Environment.CurrentDirectory);
         Runner = new CommandRunner();
         Packer = new PackerTool(Runner);
+        ServiceLog = new CakeServiceLog(context.Log);
+        _pipeline = new Lazy<ImagePipeline>(() => new ImagePipeline(Parameters, Catalog!, Assets, Paths, Runner, Packer, ServiceLog));
+
+        // Ctrl-C: stop child processes (Packer, QEMU) and clean up, rather than die mid-write. A second Ctrl-C kills.
+        Console.CancelKeyPress += (_, e) =>
+        {
+            if (!_cancellation.IsCancellationRequested)
+            {
+                e.Cancel = true;
+                context.Log.Warning("Interrupted: stopping child processes and cleaning up (Ctrl-C again to kill)...");
+                _cancellation.Cancel();
+            }
+        };
     }
+
+    private readonly Lazy<ImagePipeline> _pipeline;
+    private readonly CancellationTokenSource _cancellation = new();
+
+    /// <summary>Cancelled on Ctrl-C.</summary>
+    public CancellationToken Cancellation => _cancellation.Token;
+
+    public IBuildLog ServiceLog { get; }
+
+    /// <summary>The image steps (BuildQcow2, ConvertRaw, Checksum...), shared by the tasks of one run.</summary>
+    public ImagePipeline Pipeline => _pipeline.Value;
 
     /// <summary>Templates, scripts and cloud-init of this checkout.</summary>
     public AssetPaths Assets { get; }

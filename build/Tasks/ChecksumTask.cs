@@ -5,11 +5,11 @@ using GpuImageBuilder.Build.Parameters;
 namespace GpuImageBuilder.Build.Tasks;
 
 [TaskName("Checksum")]
-[TaskDescription("SHA-256 of each raw image, SHA256SUMS and a build manifest per image.")]
+[TaskDescription("SHA-256 of each raw image, SHA256SUMS (sha256sum -c format) and a build manifest per image.")]
 [IsDependentOn(typeof(ConvertRawTask))]
 [NeedsInputs(ParameterGroup.Build)]
-public sealed class ChecksumTask : FrostingTask<BuildContext>
+public sealed class ChecksumTask : AsyncFrostingTask<BuildContext>
 {
-    public override void Run(BuildContext context) =>
-        throw new NotImplementedYetException("Checksum", "checksums and manifests");
+    public override Task RunAsync(BuildContext context) =>
+        context.Pipeline.ChecksumAsync(context.SelectedImages, context.Cancellation);
 }

@@ -5,11 +5,16 @@ using GpuImageBuilder.Build.Parameters;
 namespace GpuImageBuilder.Build.Tasks;
 
 [TaskName("ConvertRaw")]
-[TaskDescription("Convert each qcow2 to a sparse raw disk and check it boots the way the region needs (55 AA, GPT, ESP).")]
+[TaskDescription("Convert each qcow2 to a sparse raw disk and check what the region needs: 55 AA, GPT, EFI system partition, virtual size.")]
 [IsDependentOn(typeof(BuildQcow2Task))]
 [NeedsInputs(ParameterGroup.Build)]
-public sealed class ConvertRawTask : FrostingTask<BuildContext>
+public sealed class ConvertRawTask : AsyncFrostingTask<BuildContext>
 {
-    public override void Run(BuildContext context) =>
-        throw new NotImplementedYetException("ConvertRaw", "qcow2 to raw conversion");
+    public override async Task RunAsync(BuildContext context)
+    {
+        foreach (var image in context.SelectedImages)
+        {
+            await context.Pipeline.ConvertRawAsync(image, context.Cancellation);
+        }
+    }
 }

@@ -1,0 +1,51 @@
+using System.Security.Cryptography;
+using System.Text;
+using GpuImageBuilder.Build.Context;
+using GpuImageBuilder.Build.Parameters;
+using GpuImageBuilder.Build.Services.Packer;
+
+namespace GpuImageBuilder.Build.Services.Images;
+
+/// <summary>
+/// Everything that goes into an image, hashed: the templates, the image definition, every script it runs (and the
+/// cleanup), the cloud-init files, the Packer variables that shape the disk, and the base image's checksum (for a
+/// layered image, the parent's qcow2 checksum). Same hash, same image: BuildQcow2 may skip the build.
+/// </summary>
+public static class ImageInputs
+{
+    /// <summary>Variables that change where or how fast the build runs, not what it produces.</summary>
+    private static readonly HashSet<string> Irrelevant = new(StringComparer.Ordinal)
+    {
+        "output_directory", "vm_name", "seed_dir", "ssh_private_key_file", "serial_log", "accelerator", "scripts_dir", "cloud_init_config",
+    };
+
+    public static string Hash(PackerRun run, BuildParameters parameters, AssetPaths assets)
+    {
+        var lines = new List<string> { "gpu-image-inputs/v1" };
+        void AddFile(string label, string path) =>
+            lines.Add($"{label} {(File.Exists(path) ? Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path))) : "missing")}");
+
+        foreach (var template in Directory.GetFiles(assets.Templates, "*.pkr.hcl").Order(StringComparer.Ordinal))
+        {
+            AddFile("template " + Path.GetFileName(template), template);
+        }
+
+        AddFile("definition", run.Image.VarFile);
+        var scripts = (run.RunBaseScripts ? run.Image.BaseScripts : []).Concat(run.Image.ImageScripts).Append(Path.GetFileName(assets.CleanupScript));
+        foreach (var script in scripts)
+        {
+            AddFile("script " + script, Path.Combine(assets.Scripts, script));
+        }
+
+        AddFile("cloud-init build-user-data", assets.BuildUserData);
+        AddFile("cloud-init meta-data", assets.MetaData);
+        AddFile("cloud-init first-boot", assets.FirstBootConfig);
+        foreach (var (key, value) in PackerVariables.Values(run, parameters, assets).Where(v => !Irrelevant.Contains(v.Key)))
+        {
+            // The base image location may move (mirror, cache); its checksum is what identifies it.
+            lines.Add(key == "base_image_url" ? "base_image_url (by checksum)" : $"var {key}={value}");
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', lines))));
+    }
+}

@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using GpuImageBuilder.Build.Context;
+using GpuImageBuilder.Build.Parameters;
+using GpuImageBuilder.Build.Services.Processes;
+
+namespace GpuImageBuilder.Build.Services.Packer;
+
+/// <summary>
+/// Runs <c>packer build</c> for one image: streams progress (each Packer step with the elapsed time, and a heartbeat
+/// while a long step runs), stops the whole process tree (Packer and its QEMU) on timeout or cancellation, and
+/// returns the qcow2 left in Packer's output folder. The caller moves it into place: nothing half-written ever sits
+/// where a finished image belongs.
+/// </summary>
+public sealed class PackerBuilder(ICommandRunner runner, PackerTool packer)
+{
+    public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(30);
+
+    public async Task<string> BuildAsync(
+        PackerRun run,
+        BuildParameters parameters,
+        AssetPaths assets,
+        string cacheDirectory,
+        Action<string> progress,
+        Action<string> detail,
+        CancellationToken cancellation)
+    {
+        await packer.EnsureQemuPluginAsync();
+        var watch = Stopwatch.StartNew();
+        var step = "starting";
+        var lastStepAt = TimeSpan.Zero;
+        var tail = new Queue<string>();
+        var gate = new object();
+
+        void OnLine(string line)
+        {
+            lock (gate)
+            {
+                detail(line);
+                tail.Enqueue(line);
+                if (tail.Count > 40)
+                {
+                    tail.Dequeue();
+                }
+
+                // "==> qemu.gpu-image: Waiting for SSH to become available..."
+                var arrow = line.IndexOf("==> ", StringComparison.Ordinal);
+                if (arrow >= 0)
+                {
+                    var text = line[(arrow + 4)..];
+                    var colon = text.IndexOf(": ", StringComparison.Ordinal);
+                    step = colon >= 0 ? text[(colon + 2)..] : text;
+                    lastStepAt = watch.Elapsed;
+                    progress($"[{run.Image.Name} {watch.Elapsed:mm\\:ss}] {step}");
+                }
+            }
+        }
+
+        using var heartbeat = new Timer(
+            _ =>
+            {
+                lock (gate)
+                {
+                    if (watch.Elapsed - lastStepAt >= Heartbeat)
+                    {
+                        progress($"[{run.Image.Name} {watch.Elapsed:mm\\:ss}] still running: {step}");
+                        lastStepAt = watch.Elapsed;
+                    }
+                }
+            },
+            null,
+            Heartbeat,
+            Heartbeat);
+
+        var timeout = parameters.Vm.Timeout;
+        CommandResult result;
+        try
+        {
+            result = await runner.RunAsync(
+                "packer",
+                ["build", "-color=false", .. PackerVariables.Arguments(run, parameters, assets), assets.Templates],
+                new CommandOptions
+                {
+                    Environment = PackerTool.Environment(cacheDirectory),
+                    Timeout = timeout,
+                    OnLine = OnLine,
+                    Cancellation = cancellation,
+                    WorkingDirectory = assets.Root,
+                });
+        }
+        catch (CommandTimeoutException)
+        {
+            throw new PackerBuildException($"Packer build of {run.Image.Name} ran past --packer-timeout={timeout:g} (last step: {step}); Packer and QEMU were stopped, nothing was kept");
+        }
+
+        if (!result.Succeeded)
+        {
+            string[] lines;
+            lock (gate)
+            {
+                lines = [.. tail];
+            }
+
+            var cause = lines.LastOrDefault(l => l.Contains("errored", StringComparison.Ordinal) || l.Contains("Error", StringComparison.Ordinal))
+                ?? lines.LastOrDefault() ?? $"exit code {result.ExitCode}";
+            throw new PackerBuildException($"Packer build of {run.Image.Name} failed at '{step}': {cause.Trim()} (full log above at --verbosity=verbose; serial console: {run.SerialLog ?? "not captured"})");
+        }
+
+        var qcow2 = Path.Combine(run.OutputDirectory, run.VmName);
+        if (!File.Exists(qcow2))
+        {
+            throw new PackerBuildException($"Packer reported success but left no {run.VmName} in {run.OutputDirectory}");
+        }
+
+        return qcow2;
+    }
+}
+
+public sealed class PackerBuildException(string message) : Exception(message);

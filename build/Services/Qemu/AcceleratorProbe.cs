@@ -1,0 +1,105 @@
+using GpuImageBuilder.Build.Services.Processes;
+
+namespace GpuImageBuilder.Build.Services.Qemu;
+
+/// <summary>The accelerator chosen for QEMU, and why.</summary>
+public sealed record AcceleratorChoice(string Accelerator, string Reason);
+
+/// <summary>
+/// Chooses KVM only when a guest really runs on it. /dev/kvm can exist while guests die ("KVM internal error",
+/// nested paravirtual KVM), and QEMU then pauses instead of exiting, so the presence of the device proves nothing:
+/// the probe boots OVMF under KVM for a few seconds and requires its boot manager's first serial line.
+/// </summary>
+public sealed class AcceleratorProbe(ICommandRunner runner)
+{
+    public const string DefaultFirmware = "/usr/share/ovmf/OVMF.fd";
+
+    /// <summary>What OVMF prints on the serial console once its boot manager runs.</summary>
+    public const string ReachedMarker = "BdsDxe";
+
+    public async Task<AcceleratorChoice> ChooseAsync(string requested, string firmware = DefaultFirmware, TimeSpan? timeout = null)
+    {
+        if (requested is "kvm" or "tcg")
+        {
+            return new(requested, "requested with --accelerator");
+        }
+
+        if (!File.Exists("/dev/kvm"))
+        {
+            return new("tcg", "no /dev/kvm");
+        }
+
+        try
+        {
+            using var _ = File.Open("/dev/kvm", FileMode.Open, FileAccess.ReadWrite);
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            return new("tcg", $"/dev/kvm is not usable by this user ({ex.Message.Trim()}); add the user to the kvm group for speed");
+        }
+
+        var serial = Path.Combine(Path.GetTempPath(), $"kvm-probe-{Guid.NewGuid():N}.log");
+        try
+        {
+            var limit = timeout ?? TimeSpan.FromSeconds(20);
+            using var reached = new CancellationTokenSource();
+            var watcher = WatchAsync(serial, reached, limit);
+            CommandResult? result = null;
+            try
+            {
+                result = await runner.RunAsync(
+                    "qemu-system-x86_64",
+                    ["-accel", "kvm", "-machine", "q35", "-m", "128", "-bios", firmware, "-display", "none", "-nodefaults", "-no-reboot", "-serial", $"file:{serial}"],
+                    new CommandOptions { Timeout = limit, Cancellation = reached.Token });
+            }
+            catch (OperationCanceledException)
+            {
+                // The watcher saw the marker and stopped the guest: KVM works.
+            }
+            catch (CommandTimeoutException)
+            {
+                // Neither the marker nor an exit: a paused guest, typical of a KVM internal error.
+            }
+
+            var ok = await watcher;
+            if (ok)
+            {
+                return new("kvm", "a KVM test boot reached the firmware's boot manager");
+            }
+
+            var why = result?.OutputLines.FirstOrDefault(l => l.Contains("KVM", StringComparison.Ordinal)) ?? "the test boot did not reach the firmware's boot manager";
+            return new("tcg", $"KVM does not run guests here ({why})");
+        }
+        finally
+        {
+            File.Delete(serial);
+        }
+    }
+
+    private static async Task<bool> WatchAsync(string serial, CancellationTokenSource reached, TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (File.Exists(serial))
+            {
+                string text;
+                using (var stream = new FileStream(serial, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+                using (var reader = new StreamReader(stream))
+                {
+                    text = await reader.ReadToEndAsync();
+                }
+
+                if (text.Contains(ReachedMarker, StringComparison.Ordinal))
+                {
+                    await reached.CancelAsync();
+                    return true;
+                }
+            }
+
+            await Task.Delay(200);
+        }
+
+        return false;
+    }
+}
