@@ -111,6 +111,10 @@ public sealed class BuildParameters
         Raw(Arg.DiskSize)!,
         Rules.ParseDuration(Raw(Arg.PackerTimeout)!));
 
+    public TimeSpan SmokeTimeout => Rules.ParseDuration(Raw(Arg.SmokeTimeout)!);
+
+    public bool KeepVm => Bool(Arg.KeepVm);
+
     public S3Settings S3 => new(
         Raw(Arg.S3Endpoint),
         Raw(Arg.S3Bucket),

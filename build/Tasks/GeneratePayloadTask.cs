@@ -6,7 +6,7 @@ namespace GpuImageBuilder.Build.Tasks;
 
 [TaskName("GeneratePayload")]
 [TaskDescription("Write each image's region API request (payloads/) from the manifest.")]
-[IsDependentOn(typeof(ChecksumTask))]
+[IsDependentOn(typeof(SmokeBootTask))]
 [NeedsInputs(ParameterGroup.Build | ParameterGroup.S3Location)]
 public sealed class GeneratePayloadTask : FrostingTask<BuildContext>
 {

@@ -243,10 +243,70 @@ public sealed class ImagePipeline(
         AtomicFile.WriteAllText(paths.Checksums, string.Join('\n', lines) + "\n");
     }
 
+    /// <summary>SmokeBoot for one image: boots the raw like the region does and waits for the seed's marker.</summary>
+    public async Task SmokeBootAsync(ImageDefinition image, CancellationToken cancellation)
+    {
+        var raw = paths.Raw(image.Name);
+        var stamp = ArtifactStamp.ReadValid(raw) is { Sha256.Length: 64 } s ? s : throw new RawImageException($"{raw} has no current checksum: run Checksum first");
+        var manifest = ManifestStore.Read(paths.Manifest(image.Name));
+        if (!parameters.Force && !parameters.KeepVm && manifest["smokeBoot"] is JObject previous
+            && previous.Value<bool>("passed") && previous.Value<string>("rawSha256") == stamp.Sha256)
+        {
+            log.Information($"{image.Name}: smoke boot already passed for this raw ({stamp.Sha256[..12]}); skipping. --force boots again.");
+            return;
+        }
+
+        var accelerator = await AcceleratorAsync();
+        var smoke = new SmokeBoot(runner, log);
+        var work = Path.Combine(paths.Work, $"smoke-{image.Name}-{Guid.NewGuid():N}");
+        if (parameters.KeepVm)
+        {
+            var vm = await smoke.StartKeptAsync(raw, assets.SmokeUserData, work, accelerator.Accelerator, AcceleratorProbe.DefaultFirmware);
+            log.Information($"{image.Name}: KEEP_VM=1: the VM is up (pid {vm.ProcessId}, {accelerator.Accelerator}); it runs on an overlay in {work}, the raw is untouched.");
+            log.Information($"  ssh -i {vm.PrivateKey} -p {vm.SshPort} -o StrictHostKeyChecking=no smoke@127.0.0.1   (once cloud-init has run: tail -f {vm.SerialLog})");
+            log.Information($"  stop it: kill {vm.ProcessId} && rm -rf {work}");
+            return;
+        }
+
+        try
+        {
+            log.Information($"{image.Name}: smoke boot ({accelerator.Accelerator}, OVMF, q35, virtio-scsi), waiting up to {parameters.SmokeTimeout:g} for {SmokeBoot.OkMarker}");
+            var result = await smoke.RunAsync(raw, assets.SmokeUserData, work, accelerator.Accelerator, AcceleratorProbe.DefaultFirmware, parameters.SmokeTimeout, cancellation);
+            var kept = Path.Combine(paths.ImageDirectory(image.Name), "logs", "smoke-serial.log");
+            Directory.CreateDirectory(Path.GetDirectoryName(kept)!);
+            if (File.Exists(result.SerialLog))
+            {
+                File.Copy(result.SerialLog, kept, overwrite: true);
+            }
+
+            Record(image, m =>
+            {
+                m["smokeBoot"] = new JObject
+                {
+                    ["passed"] = result.Passed,
+                    ["marker"] = result.Marker,
+                    ["accelerator"] = accelerator.Accelerator,
+                    ["rawSha256"] = stamp.Sha256,
+                };
+                ManifestStore.SetStep(m, "SmokeBoot", result.Elapsed, cached: false);
+            });
+            if (!result.Passed)
+            {
+                throw new SmokeBootException($"{image.Name}: smoke boot failed: {result.Marker} (serial log: {kept})");
+            }
+
+            log.Information($"{image.Name}: smoke boot passed in {result.Elapsed.TotalSeconds:0} s: {result.Marker}");
+        }
+        finally
+        {
+            TryDelete(work);
+        }
+    }
+
     public void Record(ImageDefinition image, Action<JObject> change) =>
         ManifestStore.Update(paths.Manifest(image.Name), change);
 
-    private static void TryDelete(string directory)
+    public static void TryDelete(string directory)
     {
         try
         {

@@ -7,7 +7,9 @@ namespace GpuImageBuilder.Build.Tests.Host;
 [Parallelizable(ParallelScope.All)]
 public sealed class TaskGraphTests
 {
-    private static readonly string[] Pipeline = ["Validate", "BuildQcow2", "ConvertRaw", "Checksum", "GeneratePayload", "Upload", "Register"];
+    private static readonly string[] Pipeline = ["Validate", "BuildQcow2", "ConvertRaw", "Checksum", "AuditImage", "SmokeBoot", "GeneratePayload", "Upload", "Register"];
+
+    private static readonly int ThroughPayload = Array.IndexOf(Pipeline, "GeneratePayload") + 1;
 
     private static IEnumerable<TestCaseData> Targets()
     {
@@ -19,7 +21,7 @@ public sealed class TaskGraphTests
         yield return new TestCaseData("Default", new[] { "Validate", "Default" }).SetArgDisplayNames("Default");
         foreach (var aggregate in new[] { "BuildGpuReady", "BuildNvidia", "BuildBoth" })
         {
-            yield return new TestCaseData(aggregate, Pipeline[..5].Append(aggregate).ToArray()).SetArgDisplayNames(aggregate);
+            yield return new TestCaseData(aggregate, Pipeline[..ThroughPayload].Append(aggregate).ToArray()).SetArgDisplayNames(aggregate);
         }
 
         yield return new TestCaseData("Publish", Pipeline.Append("Publish").ToArray()).SetArgDisplayNames("Publish");
