@@ -2,6 +2,7 @@ using System.Diagnostics;
 using GpuImageBuilder.Build.Context;
 using GpuImageBuilder.Build.Images;
 using GpuImageBuilder.Build.Parameters;
+using GpuImageBuilder.Build.Services.Audit;
 using GpuImageBuilder.Build.Services.Images;
 using GpuImageBuilder.Build.Services.Packer;
 using GpuImageBuilder.Build.Services.Processes;
@@ -241,6 +242,81 @@ public sealed class ImagePipeline(
             .Where(x => x.Stamp is { Sha256.Length: 64 })
             .Select(x => $"{x.Stamp!.Sha256}  {x.Image}/{Path.GetFileName(paths.Raw(x.Image))}");
         AtomicFile.WriteAllText(paths.Checksums, string.Join('\n', lines) + "\n");
+    }
+
+    /// <summary>What the audit of an image expects, derived from the steps that went into it (its parent's included).</summary>
+    public AuditExpectations ExpectationsFor(ImageDefinition image)
+    {
+        var steps = image.BaseScripts.Concat(image.ImageScripts).ToHashSet(StringComparer.Ordinal);
+        var pins = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (steps.Contains("03-kubernetes-tools.sh"))
+        {
+            foreach (var tool in new[] { "kubelet", "kubeadm", "kubectl" })
+            {
+                pins[tool] = parameters.KubernetesVersion.TrimStart('v') + "-";
+            }
+        }
+
+        if (steps.Contains("04-nvidia-driver.sh"))
+        {
+            var branch = parameters.NvidiaDriverVersion.Split('.')[0];
+            pins[parameters.NvidiaKernelModules == "open" ? $"nvidia-headless-{branch}-open" : $"nvidia-headless-{branch}"] = parameters.NvidiaDriverVersion + "-";
+            pins[$"nvidia-utils-{branch}"] = parameters.NvidiaDriverVersion + "-";
+            pins["nvidia-container-toolkit"] = parameters.NvidiaContainerToolkitVersion + "-";
+        }
+
+        return new AuditExpectations(steps.Contains("05-nvidia-firmware-config.sh"), pins, BuildSeed.DefaultUser);
+    }
+
+    /// <summary>AuditImage for one image: a read-only look inside the raw; every violation is reported.</summary>
+    public async Task AuditAsync(ImageDefinition image, CancellationToken cancellation)
+    {
+        var raw = paths.Raw(image.Name);
+        var stamp = ArtifactStamp.ReadValid(raw) is { Sha256.Length: 64 } s ? s : throw new RawImageException($"{raw} has no current checksum: run Checksum first");
+        var manifest = ManifestStore.Read(paths.Manifest(image.Name));
+        if (!parameters.Force && manifest["audit"] is JObject previous && previous.Value<bool>("passed") && previous.Value<string>("rawSha256") == stamp.Sha256)
+        {
+            log.Information($"{image.Name}: audit already passed for this raw ({stamp.Sha256[..12]}); skipping. --force audits again.");
+            return;
+        }
+
+        var accelerator = await AcceleratorAsync();
+        var expectations = ExpectationsFor(image);
+        var work = Path.Combine(paths.Work, $"audit-{image.Name}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(work);
+        try
+        {
+            var watch = Stopwatch.StartNew();
+            var report = await new ImageAuditor(runner) { OnLine = log.Verbose }.AuditAsync(raw, expectations, work, forceTcg: accelerator.Accelerator == "tcg", cancellation);
+            Record(image, m =>
+            {
+                m["packages"] = new JArray(report.Packages.OrderBy(p => p.Name, StringComparer.Ordinal).Select(p => new JObject { ["name"] = p.Name, ["version"] = p.Version, ["held"] = p.Held }));
+                m["audit"] = new JObject
+                {
+                    ["passed"] = report.Passed,
+                    ["violations"] = new JArray(report.Violations),
+                    ["firmwareOptionExpected"] = expectations.FirmwareOptionExpected,
+                    ["pinnedPackages"] = JObject.FromObject(expectations.PinnedPackages),
+                    ["rawSha256"] = stamp.Sha256,
+                };
+                ManifestStore.SetStep(m, "AuditImage", watch.Elapsed, cached: false);
+            });
+            foreach (var violation in report.Violations)
+            {
+                log.Warning($"  {image.Name}: {violation}");
+            }
+
+            if (!report.Passed)
+            {
+                throw new ImageAuditException($"{image.Name}: the audit found {report.Violations.Count} violation{(report.Violations.Count == 1 ? string.Empty : "s")} (listed above, and in {paths.Manifest(image.Name)})");
+            }
+
+            log.Information($"{image.Name}: audit passed ({report.Packages.Count} packages, {expectations.PinnedPackages.Count} pins checked, firmware option {(expectations.FirmwareOptionExpected ? "present" : "absent")} as expected) in {watch.Elapsed.TotalSeconds:0} s");
+        }
+        finally
+        {
+            TryDelete(work);
+        }
     }
 
     /// <summary>SmokeBoot for one image: boots the raw like the region does and waits for the seed's marker.</summary>
