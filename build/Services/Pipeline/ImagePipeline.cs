@@ -143,6 +143,13 @@ public sealed class ImagePipeline(
         }
         finally
         {
+            // A Packer that died (killed, crashed) leaves its QEMU behind; it runs from this build's scratch folder.
+            var stragglers = ProcessReaper.KillMentioning(scratch);
+            if (stragglers > 0)
+            {
+                log.Warning($"{image.Name}: stopped {stragglers} leftover process(es) of this build (QEMU outliving Packer)");
+            }
+
             TryDelete(scratch);
         }
     }

@@ -165,7 +165,8 @@ public sealed partial class SmokeBoot(ICommandRunner runner, IBuildLog log)
         "-drive", $"if=none,id=disk0,file={overlay},format=qcow2",
         "-device", "scsi-hd,drive=disk0,bus=scsi0.0",
         "-drive", $"if=none,id=seed0,file={seed},format=raw,media=cdrom,readonly=on",
-        "-device", "ide-cd,drive=seed0",
+        // The seed CD on the same virtio-scsi controller: q35's default AHCI CD is invisible to kernels without AHCI (Debian's cloud kernel).
+        "-device", "scsi-cd,drive=seed0,bus=scsi0.0",
         "-netdev", $"user,id=net0,restrict=on{(sshPort is { } p ? $",hostfwd=tcp:127.0.0.1:{p}-:22" : string.Empty)}",
         "-device", "virtio-net-pci,netdev=net0",
         "-display", "none",

@@ -90,6 +90,63 @@ public sealed class HostRunner : IDisposable
         return new HostResult(process.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>Starts the real host in the real repository (templates, scripts, fixture), for pipeline tests.</summary>
+    public static Process StartInRepository(IEnumerable<string> args, Action<string> onLine)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = RepoPaths.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Build.dll"));
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        foreach (var definition in ParameterCatalog.All)
+        {
+            psi.Environment.Remove(definition.Environment);
+        }
+
+        psi.Environment["NO_COLOR"] = "1";
+        var process = new Process { StartInfo = psi };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { onLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { onLine(e.Data); } };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>Runs the real host in the real repository and waits (killing it after <paramref name="timeout"/>).</summary>
+    public static HostResult RunInRepository(IEnumerable<string> args, TimeSpan timeout)
+    {
+        var output = new System.Text.StringBuilder();
+        using var process = StartInRepository(args, line =>
+        {
+            lock (output)
+            {
+                output.Append(line).Append('\n');
+            }
+
+            TestContext.Progress.WriteLine(line);
+        });
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"the build did not finish in {timeout}:\n{output}");
+        }
+
+        process.WaitForExit();
+        lock (output)
+        {
+            return new HostResult(process.ExitCode, output.ToString(), string.Empty);
+        }
+    }
+
     public void Dispose()
     {
         try
