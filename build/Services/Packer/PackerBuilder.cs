@@ -15,6 +15,16 @@ public sealed class PackerBuilder(ICommandRunner runner, PackerTool packer)
 {
     public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(30);
 
+    /// <summary>How Packer's own step messages begin (QEMU builder, shell and file provisioners).</summary>
+    private static readonly string[] StepPrefixes =
+    [
+        "Retrieving", "Trying", "Downloading", "Creating", "Copying", "Resizing", "Starting", "Waiting", "Connected",
+        "Found port", "Looking for", "Overriding", "Using", "Provisioning", "Uploading", "Gracefully", "Halting",
+        "Converting", "Deleting", "Compacting", "Running", "Pausing", "Executing", "Build ",
+    ];
+
+    public static bool IsStep(string message) => StepPrefixes.Any(p => message.StartsWith(p, StringComparison.Ordinal));
+
     public async Task<string> BuildAsync(
         PackerRun run,
         BuildParameters parameters,
@@ -43,12 +53,13 @@ public sealed class PackerBuilder(ICommandRunner runner, PackerTool packer)
                 }
 
                 // "==> qemu.gpu-image: Waiting for SSH to become available..."
+                // Packer prints its steps and the provisioners' stderr alike as "==> builder: ..."; only the
+                // former are steps. "==> Builds finished..." (no builder prefix) is a summary.
                 var arrow = line.IndexOf("==> ", StringComparison.Ordinal);
-                if (arrow >= 0)
+                var colon = arrow >= 0 ? line.IndexOf(": ", arrow, StringComparison.Ordinal) : -1;
+                if (colon > 0 && IsStep(line[(colon + 2)..]))
                 {
-                    var text = line[(arrow + 4)..];
-                    var colon = text.IndexOf(": ", StringComparison.Ordinal);
-                    step = colon >= 0 ? text[(colon + 2)..] : text;
+                    step = line[(colon + 2)..];
                     lastStepAt = watch.Elapsed;
                     progress($"[{run.Image.Name} {watch.Elapsed:mm\\:ss}] {step}");
                 }
@@ -76,7 +87,7 @@ public sealed class PackerBuilder(ICommandRunner runner, PackerTool packer)
         try
         {
             result = await runner.RunAsync(
-                "packer",
+                packer.Executable,
                 ["build", "-color=false", .. PackerVariables.Arguments(run, parameters, assets), assets.Templates],
                 new CommandOptions
                 {

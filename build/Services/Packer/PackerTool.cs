@@ -16,6 +16,9 @@ public sealed partial class PackerTool(ICommandRunner runner)
 
     private Version? _version;
 
+    /// <summary>The packer executable (a name on PATH, or a path).</summary>
+    public string Executable { get; init; } = "packer";
+
     /// <summary>Packer never phones home from a build (checkpoint) and keeps downloads out of the source tree.</summary>
     public static IReadOnlyDictionary<string, string?> Environment(string? cacheDirectory = null) => new Dictionary<string, string?>
     {
@@ -43,7 +46,7 @@ public sealed partial class PackerTool(ICommandRunner runner)
     {
         if (_version is null)
         {
-            var result = await runner.RunAsync("packer", ["version"], new CommandOptions { Environment = Environment(), Timeout = TimeSpan.FromSeconds(30) });
+            var result = await runner.RunAsync(Executable, ["version"], new CommandOptions { Environment = Environment(), Timeout = TimeSpan.FromSeconds(30) });
             _version = ParseVersion(result.StdOut);
         }
 
@@ -60,13 +63,13 @@ public sealed partial class PackerTool(ICommandRunner runner)
         }
 
         var options = new CommandOptions { Environment = Environment(), Timeout = TimeSpan.FromMinutes(5) };
-        var installed = await runner.RunAsync("packer", ["plugins", "installed"], options);
+        var installed = await runner.RunAsync(Executable, ["plugins", "installed"], options);
         if (installed.Succeeded && installed.StdOut.Contains("hashicorp/qemu", StringComparison.Ordinal))
         {
             return $"Packer {version}: QEMU plugin installed";
         }
 
-        var install = await runner.RunAsync("packer", ["plugins", "install", QemuPluginSource], options);
+        var install = await runner.RunAsync(Executable, ["plugins", "install", QemuPluginSource], options);
         if (!install.Succeeded)
         {
             throw new InvalidOperationException(
@@ -77,10 +80,10 @@ public sealed partial class PackerTool(ICommandRunner runner)
     }
 
     public Task<CommandResult> ValidateAsync(string templateDirectory, IEnumerable<string> arguments) =>
-        runner.RunAsync("packer", ["validate", .. arguments, templateDirectory], new CommandOptions { Environment = Environment(), Timeout = TimeSpan.FromMinutes(2) });
+        runner.RunAsync(Executable, ["validate", .. arguments, templateDirectory], new CommandOptions { Environment = Environment(), Timeout = TimeSpan.FromMinutes(2) });
 
     public Task<CommandResult> FmtCheckAsync(string directory) =>
-        runner.RunAsync("packer", ["fmt", "-check", directory], new CommandOptions { Environment = Environment(), Timeout = TimeSpan.FromMinutes(1) });
+        runner.RunAsync(Executable, ["fmt", "-check", directory], new CommandOptions { Environment = Environment(), Timeout = TimeSpan.FromMinutes(1) });
 
     private static string FirstLine(CommandResult result) =>
         result.OutputLines.FirstOrDefault() ?? $"exit code {result.ExitCode}";

@@ -38,7 +38,7 @@ public sealed class ImagePipeline(
     {
         if (_accelerator is null)
         {
-            _accelerator = await new AcceleratorProbe(runner).ChooseAsync(parameters.Vm.Accelerator);
+            _accelerator = await new AcceleratorProbe(runner).ChooseCachedAsync(parameters.Vm.Accelerator, Path.Combine(paths.Root, ".cache", "accelerator"));
             log.Information($"QEMU accelerator: {_accelerator.Accelerator} ({_accelerator.Reason})");
         }
 

@@ -17,6 +17,37 @@ public sealed class AcceleratorProbe(ICommandRunner runner)
     /// <summary>What OVMF prints on the serial console once its boot manager runs.</summary>
     public const string ReachedMarker = "BdsDxe";
 
+    /// <summary>
+    /// <see cref="ChooseAsync"/>, remembered in <paramref name="cacheFile"/> until the machine reboots (the answer
+    /// depends on the kernel and its KVM, which only change across a boot).
+    /// </summary>
+    public async Task<AcceleratorChoice> ChooseCachedAsync(string requested, string cacheFile)
+    {
+        if (requested is "kvm" or "tcg")
+        {
+            return new(requested, "requested with --accelerator");
+        }
+
+        var bootId = File.Exists("/proc/sys/kernel/random/boot_id") ? File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim() : null;
+        if (bootId is not null && File.Exists(cacheFile))
+        {
+            var lines = File.ReadAllLines(cacheFile);
+            if (lines.Length >= 3 && lines[0] == bootId && lines[1] is "kvm" or "tcg")
+            {
+                return new(lines[1], lines[2] + " (probed earlier this boot)");
+            }
+        }
+
+        var choice = await ChooseAsync(requested);
+        if (bootId is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(cacheFile))!);
+            Images.AtomicFile.WriteAllText(cacheFile, $"{bootId}\n{choice.Accelerator}\n{choice.Reason}\n");
+        }
+
+        return choice;
+    }
+
     public async Task<AcceleratorChoice> ChooseAsync(string requested, string firmware = DefaultFirmware, TimeSpan? timeout = null)
     {
         if (requested is "kvm" or "tcg")
@@ -45,12 +76,26 @@ public sealed class AcceleratorProbe(ICommandRunner runner)
             using var reached = new CancellationTokenSource();
             var watcher = WatchAsync(serial, reached, limit);
             CommandResult? result = null;
+            string? kvmError = null;
             try
             {
                 result = await runner.RunAsync(
                     "qemu-system-x86_64",
                     ["-accel", "kvm", "-machine", "q35", "-m", "128", "-bios", firmware, "-display", "none", "-nodefaults", "-no-reboot", "-serial", $"file:{serial}"],
-                    new CommandOptions { Timeout = limit, Cancellation = reached.Token });
+                    new CommandOptions
+                    {
+                        Timeout = limit,
+                        Cancellation = reached.Token,
+                        // A KVM internal error pauses the guest for good: no need to wait out the limit.
+                        OnLine = line =>
+                        {
+                            if (line.Contains("KVM internal error", StringComparison.Ordinal) || line.Contains("failed to initialize kvm", StringComparison.OrdinalIgnoreCase))
+                            {
+                                kvmError = line.Trim();
+                                reached.Cancel();
+                            }
+                        },
+                    });
             }
             catch (OperationCanceledException)
             {
@@ -67,7 +112,7 @@ public sealed class AcceleratorProbe(ICommandRunner runner)
                 return new("kvm", "a KVM test boot reached the firmware's boot manager");
             }
 
-            var why = result?.OutputLines.FirstOrDefault(l => l.Contains("KVM", StringComparison.Ordinal)) ?? "the test boot did not reach the firmware's boot manager";
+            var why = kvmError ?? result?.OutputLines.FirstOrDefault(l => l.Contains("KVM", StringComparison.Ordinal)) ?? "the test boot did not reach the firmware's boot manager";
             return new("tcg", $"KVM does not run guests here ({why})");
         }
         finally
@@ -79,7 +124,7 @@ public sealed class AcceleratorProbe(ICommandRunner runner)
     private static async Task<bool> WatchAsync(string serial, CancellationTokenSource reached, TimeSpan limit)
     {
         var deadline = DateTime.UtcNow + limit;
-        while (DateTime.UtcNow < deadline)
+        while (DateTime.UtcNow < deadline && !reached.IsCancellationRequested)
         {
             if (File.Exists(serial))
             {
