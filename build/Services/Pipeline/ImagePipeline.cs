@@ -345,9 +345,11 @@ public sealed class ImagePipeline(
         if (parameters.KeepVm)
         {
             var vm = await smoke.StartKeptAsync(raw, assets.SmokeUserData, work, accelerator.Accelerator, AcceleratorProbe.DefaultFirmware);
-            log.Information($"{image.Name}: KEEP_VM=1: the VM is up (pid {vm.ProcessId}, {accelerator.Accelerator}); it runs on an overlay in {work}, the raw is untouched.");
-            log.Information($"  ssh -i {vm.PrivateKey} -p {vm.SshPort} -o StrictHostKeyChecking=no smoke@127.0.0.1   (once cloud-init has run: tail -f {vm.SerialLog})");
-            log.Information($"  stop it: kill {vm.ProcessId} && rm -rf {work}");
+            // Warnings, so that the way in shows at every verbosity: a VM is left running on purpose.
+            log.Warning($"{image.Name}: KEEP_VM=1: the VM is up (pid {vm.ProcessId}, {accelerator.Accelerator}); it runs on an overlay in {work}, the raw is untouched.");
+            log.Warning($"  ssh -i {vm.PrivateKey} -p {vm.SshPort} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null smoke@127.0.0.1");
+            log.Warning($"  (SSH answers once cloud-init has run, about a minute under TCG; console: tail -f {vm.SerialLog}. The smoke marker is not asserted here: the key added for you counts as a leftover authorized_keys.)");
+            log.Warning($"  stop it: kill {vm.ProcessId} && rm -rf {work}");
             return;
         }
 
