@@ -12,7 +12,7 @@
 #   cloud-init             Validate: `cloud-init schema`
 #   libguestfs-tools, linux-image-amd64
 #                          AuditImage's read-only inspection (libguestfs boots the host kernel in its appliance)
-#   mmdebstrap, dosfstools, mtools, gdisk, e2fsprogs
+#   mmdebstrap, dosfstools, mtools, gdisk, e2fsprogs, uuid-runtime
 #                          the offline fixture base image used by CI (tests/fixture/build-base-image.sh)
 #   nodejs, npm            bats, the shell-script test runner (package.json)
 #   bc                     arithmetic in the bench/ scripts
@@ -24,8 +24,7 @@ packages=(
   packer qemu-system-x86 qemu-utils ovmf xorriso openssh-client
   shellcheck cloud-init
   libguestfs-tools linux-image-amd64
-  mmdebstrap dosfstools mtools gdisk e2fsprogs
-  nodejs npm
+  mmdebstrap dosfstools mtools gdisk e2fsprogs uuid-runtime
   ca-certificates bc
 )
 
@@ -44,6 +43,13 @@ if ((${#missing[@]} > 0)); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
   echo "All Debian packages present."
+fi
+
+# Node.js and npm: take whatever provides the commands (a NodeSource nodejs ships npm; Debian splits them).
+if ! command -v npm >/dev/null 2>&1; then
+  echo "Installing: nodejs npm"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
 
 # bats (from npm, pinned in package-lock.json). Reinstall only when the lock file changed.
