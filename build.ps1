@@ -19,7 +19,8 @@ if (-not (Get-Command dotnet -ErrorAction SilentlyContinue)) {
 
 $hostDir = Join-Path 'output' '.build-host'
 $hostDll = Join-Path $hostDir 'bin/Build.dll'
-$stamp = Join-Path $hostDir 'sources.sha256'
+# Its own stamp: build.sh hashes the same files differently (sha256sum lines), so sharing one would recompile on every switch.
+$stamp = Join-Path $hostDir 'sources-ps1.sha256'
 
 function Get-SourcesHash {
     $files = Get-ChildItem -Path build -Recurse -File -Include *.cs, *.csproj, *.props, packages.lock.json |

@@ -162,7 +162,8 @@ public sealed class CakeHost
             }
             catch (CakeReportException ex)
             {
-                if (ex.Report is { IsEmpty: false })
+                // A failure before any task ran (setup: missing inputs) has nothing worth a table.
+                if (ex.Report is { IsEmpty: false } && ex.Report.Any(e => e.TaskName is not ("Setup" or "Teardown")))
                 {
                     printer.Write(ex.Report);
                 }

@@ -52,6 +52,7 @@ public sealed class FailureTests
         }
 
         Assert.That(result.PlannedTasks, Is.Empty);
+        Assert.That(result.StdOut, Does.Not.Contain("Duration"), "no report table when no task ran");
         Assert.That(result.Output, Does.Not.Contain("Validate is not implemented"), "no task runs when inputs are missing");
     }
 
