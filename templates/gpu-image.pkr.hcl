@@ -35,7 +35,9 @@ source "qemu" "gpu-image" {
   memory          = var.memory
   cpus            = var.cpus
   headless        = var.headless
-  qemuargs        = concat([["-bios", var.ovmf_firmware]], local.serial_args)
+  # No boot_command: the cloud image boots by itself, so do not wait 10 s to type nothing.
+  boot_wait = "0s"
+  qemuargs  = concat([["-bios", var.ovmf_firmware]], local.serial_args)
 
   # NoCloud seed with the ephemeral build user and its per-build public key.
   cd_files = ["${var.seed_dir}/user-data", "${var.seed_dir}/meta-data"]

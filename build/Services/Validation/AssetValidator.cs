@@ -37,10 +37,19 @@ public sealed partial class AssetValidator(ICommandRunner runner, PackerTool pac
     [GeneratedRegex(@"line (?<line>\d+)")]
     private static partial Regex AnyLine();
 
+    /// <summary>Versions whose default is written in three places: the build's parameters, the template, the scripts.</summary>
+    private static readonly (string Variable, string EnvironmentVariable, string Argument)[] SharedDefaults =
+    [
+        ("kubernetes_version", "KUBERNETES_VERSION", Arg.KubernetesVersion),
+        ("nvidia_driver_version", "NVIDIA_DRIVER_VERSION", Arg.NvidiaDriverVersion),
+        ("nvidia_kernel_module_flavor", "NVIDIA_KERNEL_MODULE_FLAVOR", Arg.NvidiaKernelModules),
+        ("nvidia_container_toolkit_version", "NVIDIA_CONTAINER_TOOLKIT_VERSION", Arg.NvidiaContainerToolkitVersion),
+    ];
+
     public async Task<IReadOnlyList<ValidationProblem>> ValidateAsync(AssetPaths assets, ImageCatalog catalog, BuildParameters parameters, string workDirectory)
     {
         var problems = new ConcurrentBag<ValidationProblem>();
-        foreach (var p in CheckDefinitions(assets, catalog))
+        foreach (var p in CheckDefinitions(assets, catalog).Concat(CheckDefaults(assets)))
         {
             problems.Add(p);
         }
@@ -99,6 +108,42 @@ public sealed partial class AssetValidator(ICommandRunner runner, PackerTool pac
             }
         }
     }
+
+    /// <summary>
+    /// The template's and the scripts' own defaults agree with the build's, so that a template or script run by hand
+    /// makes the same image as the build does.
+    /// </summary>
+    public static IEnumerable<ValidationProblem> CheckDefaults(AssetPaths assets)
+    {
+        var templateFiles = Directory.Exists(assets.Templates) ? Directory.GetFiles(assets.Templates, "*.pkr.hcl") : [];
+        foreach (var (variable, environmentVariable, argument) in SharedDefaults)
+        {
+            var expected = ParameterCatalog.Get(argument).Default;
+            foreach (var file in templateFiles)
+            {
+                var text = File.ReadAllText(file);
+                var m = Regex.Match(text, $"variable\\s+\"{variable}\"\\s*\\{{[^}}]*?default\\s*=\\s*\"([^\"]*)\"", RegexOptions.Singleline);
+                if (m.Success && m.Groups[1].Value != expected)
+                {
+                    yield return new(Relative(assets, file), LineAt(text, m.Groups[1].Index), $"default {variable} = \"{m.Groups[1].Value}\" differs from the build's --{argument} default '{expected}'; make them the same");
+                }
+            }
+
+            foreach (var script in Directory.Exists(assets.Scripts) ? Directory.GetFiles(assets.Scripts, "*.sh").Order(StringComparer.Ordinal).ToArray() : [])
+            {
+                var text = File.ReadAllText(script);
+                foreach (Match m in Regex.Matches(text, $"\\$\\{{{environmentVariable}:-([^}}]*)\\}}"))
+                {
+                    if (m.Groups[1].Value != expected)
+                    {
+                        yield return new(Relative(assets, script), LineAt(text, m.Index), $"default {environmentVariable}={m.Groups[1].Value} differs from the build's --{argument} default '{expected}'; make them the same");
+                    }
+                }
+            }
+        }
+    }
+
+    private static int LineAt(string text, int index) => text.AsSpan(0, index).Count('\n') + 1;
 
     private async Task LintShellAsync(AssetPaths assets, ConcurrentBag<ValidationProblem> problems)
     {

@@ -106,6 +106,19 @@ public sealed class AssetValidatorTests
     }
 
     [Test]
+    public async Task A_script_default_that_drifts_from_the_build_is_reported()
+    {
+        using var sandbox = new AssetSandbox();
+        sandbox.Replace("scripts/03-kubernetes-tools.sh", "${KUBERNETES_VERSION:-v1.30.14}", "${KUBERNETES_VERSION:-v1.30.9}");
+        sandbox.Replace("templates/variables.pkr.hcl", "\"565.57.01\"", "\"565.57.02\"");
+        var problems = await Validate(sandbox);
+        Assert.That(problems, Has.Some.Matches<ValidationProblem>(p => p != null &&
+            p.File == "scripts/03-kubernetes-tools.sh" && p.Line > 0 && p.Message.Contains("KUBERNETES_VERSION=v1.30.9 differs from the build's --kubernetes-version default 'v1.30.14'")), string.Join("\n", problems));
+        Assert.That(problems, Has.Some.Matches<ValidationProblem>(p => p != null &&
+            p.File == "templates/variables.pkr.hcl" && p.Message.Contains("nvidia_driver_version = \"565.57.02\"")), string.Join("\n", problems));
+    }
+
+    [Test]
     public async Task A_bad_firmware_flag_in_a_definition_is_reported()
     {
         using var sandbox = new AssetSandbox();
