@@ -35,8 +35,9 @@ source "qemu" "gpu-image" {
   memory          = var.memory
   cpus            = var.cpus
   headless        = var.headless
-  # No boot_command: the cloud image boots by itself, so do not wait 10 s to type nothing.
-  boot_wait = "0s"
+  # No boot_command: the cloud image boots by itself, so do not wait to type nothing.
+  # Packer reads "0s" as unset (its default is 10 s); a negative duration means no wait.
+  boot_wait = "-1s"
   qemuargs  = concat([["-bios", var.ovmf_firmware]], local.serial_args)
 
   # NoCloud seed with the ephemeral build user and its per-build public key.

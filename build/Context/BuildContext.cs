@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Cake.Core;
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
@@ -48,18 +49,33 @@ public sealed class BuildContext : FrostingContext
         ServiceLog = new CakeServiceLog(context.Log);
         _pipeline = new Lazy<ImagePipeline>(() => new ImagePipeline(Parameters, Catalog!, Assets, Paths, Runner, Packer, ServiceLog));
 
-        // Ctrl-C: stop child processes (Packer, QEMU) and clean up, rather than die mid-write. A second Ctrl-C kills.
-        Console.CancelKeyPress += (_, e) =>
+        // Ctrl-C (SIGINT), `kill` and CI cancellation (SIGTERM) and a closed terminal (SIGHUP) all stop the child
+        // processes (Packer, QEMU) and clean up, rather than dying mid-write and leaving a VM running. A second
+        // signal is not intercepted: it terminates at once. (A SIGINT that was ignored when the build started, as
+        // for a background job of a non-interactive shell, stays ignored: that is Unix's rule, not ours.)
+        _signals = [.. new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP }.Select(s => PosixSignalRegistration.Create(s, signal =>
         {
-            if (!_cancellation.IsCancellationRequested)
+            if (_cancellation.IsCancellationRequested)
             {
-                e.Cancel = true;
-                context.Log.Warning("Interrupted: stopping child processes and cleaning up (Ctrl-C again to kill)...");
-                _cancellation.Cancel();
+                return;
             }
-        };
+
+            signal.Cancel = true;
+            try
+            {
+                context.Log.Warning($"Interrupted ({signal.Signal}): stopping child processes and cleaning up (signal again to kill)...");
+            }
+            catch (IOException)
+            {
+                // SIGHUP: the terminal may already be gone; cleaning up matters more than saying so.
+            }
+
+            _cancellation.Cancel();
+        }))];
     }
 
+    // Held for the life of the build: a registration that is collected or disposed stops intercepting its signal.
+    private readonly PosixSignalRegistration[] _signals;
     private readonly Lazy<ImagePipeline> _pipeline;
     private readonly CancellationTokenSource _cancellation = new();
 

@@ -173,6 +173,13 @@ public sealed class CakeHost
 
             return 0;
         }
+        catch (Exception ex) when (ex.GetBaseException() is OperationCanceledException cancelled)
+        {
+            // Interrupted (Ctrl-C, SIGTERM): the task stopped its child processes and cleaned up on the way out.
+            // 130 is what a shell reports for a command stopped by Ctrl-C.
+            WriteError(log, options.Verbosity, new OperationCanceledException($"Interrupted: {cancelled.Message}; child processes were stopped and nothing half-written was kept", cancelled));
+            return 130;
+        }
         catch (Exception ex)
         {
             WriteError(log, options.Verbosity, ex);

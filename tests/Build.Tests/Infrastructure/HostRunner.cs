@@ -91,15 +91,23 @@ public sealed class HostRunner : IDisposable
     }
 
     /// <summary>Starts the real host in the real repository (templates, scripts, fixture), for pipeline tests.</summary>
+    /// <remarks>
+    /// The host is started through python3 with SIGINT reset to its default: a test runner started in the
+    /// background of a non-interactive shell (as CI may do) ignores SIGINT, children inherit that, and an
+    /// ignored-at-start SIGINT cannot be caught - a user's Ctrl-C in a terminal never is.
+    /// </remarks>
     public static Process StartInRepository(IEnumerable<string> args, Action<string> onLine)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo("python3")
         {
             WorkingDirectory = RepoPaths.Root,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])");
+        psi.ArgumentList.Add("dotnet");
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Build.dll"));
         foreach (var a in args)
         {
