@@ -10,9 +10,11 @@
 # What it does
 #   Writes /etc/modprobe.d/nvidia-gpu-firmware.conf containing
 #       options nvidia NVreg_EnableGpuFirmware=<NVIDIA_ENABLE_GPU_FIRMWARE>
-#   and, only when that file changed, rebuilds the initramfs of all kernels
-#   (update-initramfs -u -k all) so a module loaded from the initramfs sees the option too.
-#   A second run changes nothing and does not rebuild the initramfs.
+#   and rebuilds (update-initramfs -u -k <version>) each initramfs that loads the nvidia module
+#   itself but does not yet carry that file, so a module loaded from the initramfs sees the option
+#   too. An initramfs that does not contain the nvidia module is left alone: the module then loads
+#   from the root filesystem, where modprobe reads /etc/modprobe.d directly (see below).
+#   A second run changes nothing and rebuilds nothing.
 #   With NVIDIA_ENABLE_GPU_FIRMWARE=0 and the open kernel modules installed it warns: the open
 #   modules always run the GSP firmware (they cannot work without it).
 #
@@ -22,7 +24,7 @@
 #
 # Exit codes
 #   0   success
-#   1   a command failed (update-initramfs)
+#   1   a command failed (update-initramfs); a re-run retries it
 #   64  usage error: an environment variable has an invalid value
 set -euo pipefail
 
@@ -68,28 +70,45 @@ if [[ $NVIDIA_ENABLE_GPU_FIRMWARE == 0 ]]; then
 fi
 
 conf="$ROOT/etc/modprobe.d/nvidia-gpu-firmware.conf"
-# Keep the previous file: if the initramfs rebuild fails it is put back, so that a re-run sees a
-# change again and retries the rebuild instead of skipping it.
-previous=$(mktemp "${TMPDIR:-/tmp}/gpu-image.XXXXXX")
-trap 'rm -f "$previous"' EXIT
-had_previous=0
-if [[ -f $conf ]]; then
-	cp -p "$conf" "$previous"
-	had_previous=1
-fi
 
-if write_if_changed "$conf" 0644 <<CONF; then
+# stale_initrds: the initramfs images that load the nvidia module themselves but lack the current
+# option file (missing from the image, or the image is older than the file).
+# Why not simply rebuild them all (NVIDIA's generic advice)? initramfs-tools (MODULES=most) packs
+# in-tree storage, filesystem and a few framebuffer drivers, never an out-of-tree DKMS module such as
+# nvidia's, unless a hook or /etc/initramfs-tools/modules asks for it. Where it is absent the module
+# is loaded from the root filesystem and modprobe reads /etc/modprobe.d there; the copy of modprobe.d
+# inside the initramfs is never consulted for it. A rebuild then changes nothing the driver sees and
+# costs minutes per kernel under emulation. An image that cannot be listed is rebuilt, to be safe.
+stale_initrds() {
+	local initrd listing
+	for initrd in "$ROOT"/boot/initrd.img-*; do
+		[[ -f $initrd ]] || continue
+		if ! listing=$(lsinitramfs "$initrd" 2>/dev/null); then
+			printf '%s\n' "$initrd"
+		elif grep -qE '(^|/)nvidia(-[a-z0-9]+)?\.ko(\.(xz|zst|gz))?$' <<<"$listing" &&
+			{ ! grep -qxF "${conf#"$ROOT"/}" <<<"$listing" || [[ $conf -nt $initrd ]]; }; then
+			printf '%s\n' "$initrd"
+		fi
+	done
+}
+
+if ! write_if_changed "$conf" 0644 <<CONF; then
 # Managed by gpu-image-builder (05-nvidia-firmware-config.sh).
 # GPU System Processor firmware: 1 = always use it, 0 = never. Without this line the driver
 # applies its default policy (EnableGpuFirmware: 18 in /proc/driver/nvidia/params).
 options nvidia NVreg_EnableGpuFirmware=$NVIDIA_ENABLE_GPU_FIRMWARE
 CONF
-	log "rebuilding the initramfs of all kernels"
-	if ! update-initramfs -u -k all; then
-		if ((had_previous)); then cp -p "$previous" "$conf"; else rm -f "$conf"; fi
-		die 1 "update-initramfs -u -k all failed; ${conf#"$ROOT"} was reverted so a re-run retries"
-	fi
-else
-	log "NVreg_EnableGpuFirmware=$NVIDIA_ENABLE_GPU_FIRMWARE already configured; initramfs not rebuilt"
+	log "NVreg_EnableGpuFirmware=$NVIDIA_ENABLE_GPU_FIRMWARE already configured"
 fi
+
+mapfile -t stale < <(stale_initrds)
+if ((${#stale[@]} == 0)); then
+	log "no initramfs loads the nvidia module without the option (it loads from the root filesystem, which has ${conf#"$ROOT"}); initramfs not rebuilt"
+fi
+for initrd in "${stale[@]}"; do
+	version=${initrd##*/initrd.img-}
+	log "rebuilding ${initrd#"$ROOT"}: it loads the nvidia module and lacks the current option"
+	# Staleness is read from the image itself, so a re-run after a failure finds it stale again and retries.
+	update-initramfs -u -k "$version" || die 1 "update-initramfs -u -k $version failed; a re-run retries it"
+done
 log "done"

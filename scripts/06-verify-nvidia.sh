@@ -15,8 +15,9 @@
 #     use) fails while the firmware is meant to be on.
 # Offline mode - the params file is missing (image build, no GPU):
 #   - an "options nvidia ... NVreg_EnableGpuFirmware=<n>" line is in /etc/modprobe.d (no
-#     conflicting value in any modprobe.d directory), and the newest kernel's initramfs lists that
-#     file and is not older than it (checked with lsinitramfs when available);
+#     conflicting value in any modprobe.d directory), and, if the newest kernel's initramfs loads
+#     the nvidia module itself, it lists that file and is not older than it (checked with
+#     lsinitramfs when available; without the module in it, the option applies from the root fs);
 #   - unless VERIFY_REQUIRE_DRIVER=0: the nvidia module built for the newest kernel
 #     (modinfo -k <kernel> -F version nvidia) and every installed nvidia*/libnvidia* driver
 #     package are at NVIDIA_DRIVER_VERSION;
@@ -188,6 +189,9 @@ verify_offline() {
 		not_checked "initramfs contents (lsinitramfs is not installed)"
 	elif ! listing=$(lsinitramfs "$initrd" 2>/dev/null); then
 		not_checked "initramfs contents (lsinitramfs ${initrd#"$ROOT"} failed)"
+	elif ! grep -qE '(^|/)nvidia(-[a-z0-9]+)?\.ko(\.(xz|zst|gz))?$' <<<"$listing"; then
+		# Then the module loads from the root filesystem, where modprobe reads /etc/modprobe.d (checked above).
+		ok "${initrd#"$ROOT"} does not load the nvidia module; the option applies from /etc/modprobe.d"
 	else
 		for file in "${matches[@]}"; do
 			if ! grep -qxF "${file#/}" <<<"$listing"; then

@@ -35,9 +35,11 @@ source "qemu" "gpu-image" {
   memory          = var.memory
   cpus            = var.cpus
   headless        = var.headless
-  # No boot_command: the cloud image boots by itself, so do not wait to type nothing.
-  # Packer reads "0s" as unset (its default is 10 s); a negative duration means no wait.
-  boot_wait = "-1s"
+  # No boot_command: the cloud image boots by itself. The wait only delays the first SSH
+  # attempt, and sshd is never up within 10 s of power-on (OVMF, kernel, cloud-init), so it costs
+  # nothing. Stated explicitly: Packer reads "0s" as unset and uses 10 s anyway; "-1s" (no wait)
+  # was tried and one fixture build of three then hung in "Waiting for SSH" until ssh_timeout.
+  boot_wait = "10s"
   qemuargs  = concat([["-bios", var.ovmf_firmware]], local.serial_args)
 
   # NoCloud seed with the ephemeral build user and its per-build public key.

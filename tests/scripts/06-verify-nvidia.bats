@@ -20,13 +20,14 @@ setup() {
 	stub dpkg-query 'cat "$BATS_TEST_TMPDIR/dpkg-installed"'
 }
 
-# The state 05 leaves behind: option file, then an initramfs built after it that lists it.
+# The state 05 leaves behind when the initramfs loads the nvidia module itself: option file, then an
+# initramfs built after it that carries both the module and the file.
 configure_offline() {
 	printf 'options nvidia NVreg_EnableGpuFirmware=1\n' | put etc/modprobe.d/nvidia-gpu-firmware.conf
 	touch -d '2025-01-01 10:00' "$IMAGE_ROOT/etc/modprobe.d/nvidia-gpu-firmware.conf"
 	: | put boot/initrd.img-5.15.0-126-generic
 	touch -d '2025-01-01 10:05' "$IMAGE_ROOT/boot/initrd.img-5.15.0-126-generic"
-	stub lsinitramfs 'printf "%s\n" etc etc/modprobe.d etc/modprobe.d/blacklist-nouveau.conf etc/modprobe.d/nvidia-gpu-firmware.conf usr/lib/modprobe.d'
+	stub lsinitramfs 'printf "%s\n" etc etc/modprobe.d etc/modprobe.d/blacklist-nouveau.conf etc/modprobe.d/nvidia-gpu-firmware.conf usr/lib/modprobe.d usr/lib/modules/5.15.0-126-generic/updates/dkms/nvidia.ko'
 }
 
 # --- runtime: params file present ------------------------------------------------------------
@@ -192,7 +193,7 @@ configure_offline() {
 
 @test "06 offline: an initramfs without the option file, or older than it, fails with exit 2" {
 	configure_offline
-	stub lsinitramfs 'printf "%s\n" etc/modprobe.d etc/modprobe.d/blacklist-nouveau.conf'
+	stub lsinitramfs 'printf "%s\n" etc/modprobe.d etc/modprobe.d/blacklist-nouveau.conf usr/lib/modules/5.15.0-126-generic/updates/dkms/nvidia.ko.zst'
 	run_script 06-verify-nvidia.sh VERIFY_REQUIRE_DRIVER=0
 	assert_status 2
 	assert_output_contains "error: /boot/initrd.img-5.15.0-126-generic does not contain /etc/modprobe.d/nvidia-gpu-firmware.conf"
@@ -202,6 +203,16 @@ configure_offline() {
 	run_script 06-verify-nvidia.sh VERIFY_REQUIRE_DRIVER=0
 	assert_status 2
 	assert_output_contains "is newer than /boot/initrd.img-5.15.0-126-generic"
+}
+
+@test "06 offline: an initramfs that does not load the nvidia module needs no copy of the option" {
+	configure_offline
+	stub lsinitramfs 'printf "%s\n" etc/modprobe.d etc/modprobe.d/blacklist-nouveau.conf usr/lib/modules/5.15.0-126-generic/kernel/drivers/scsi/virtio_scsi.ko'
+	touch -d '2025-01-01 11:00' "$IMAGE_ROOT/etc/modprobe.d/nvidia-gpu-firmware.conf" # newer than the initramfs: irrelevant
+	run_script 06-verify-nvidia.sh VERIFY_REQUIRE_DRIVER=0
+	assert_status 0
+	assert_output_contains "ok: /boot/initrd.img-5.15.0-126-generic does not load the nvidia module; the option applies from /etc/modprobe.d"
+	refute_output_contains "error:"
 }
 
 @test "06 offline: no lsinitramfs or no initrd means the initramfs is reported as not checked" {
