@@ -13,7 +13,8 @@
 #   and rebuilds (update-initramfs -u -k <version>) each initramfs that loads the nvidia module
 #   itself but does not yet carry that file, so a module loaded from the initramfs sees the option
 #   too. An initramfs that does not contain the nvidia module is left alone: the module then loads
-#   from the root filesystem, where modprobe reads /etc/modprobe.d directly (see below).
+#   from the root filesystem, where modprobe reads /etc/modprobe.d directly (see below). A kernel
+#   with no nvidia module installed is not even listed (its initramfs cannot carry one).
 #   A second run changes nothing and rebuilds nothing.
 #   With NVIDIA_ENABLE_GPU_FIRMWARE=0 and the open kernel modules installed it warns: the open
 #   modules always run the GSP firmware (they cannot work without it).
@@ -71,6 +72,14 @@ fi
 
 conf="$ROOT/etc/modprobe.d/nvidia-gpu-firmware.conf"
 
+# kernel_may_have_nvidia_module VERSION: true when an nvidia kernel module (nvidia, nvidia-uvm, ...) is
+# installed for that kernel, or when that cannot be told (no /lib/modules/VERSION directory).
+kernel_may_have_nvidia_module() {
+	local dir="$ROOT/lib/modules/$1"
+	[[ -d $dir ]] || return 0
+	[[ -n $(find "$dir" -regextype posix-extended -regex '.*/nvidia(-[a-z0-9]+)?\.ko(\.(xz|zst|gz))?' -print -quit 2>/dev/null) ]]
+}
+
 # stale_initrds: the initramfs images that load the nvidia module themselves but lack the current
 # option file (missing from the image, or the image is older than the file).
 # Why not simply rebuild them all (NVIDIA's generic advice)? initramfs-tools (MODULES=most) packs
@@ -79,11 +88,19 @@ conf="$ROOT/etc/modprobe.d/nvidia-gpu-firmware.conf"
 # is loaded from the root filesystem and modprobe reads /etc/modprobe.d there; the copy of modprobe.d
 # inside the initramfs is never consulted for it. A rebuild then changes nothing the driver sees and
 # costs minutes per kernel under emulation. An image that cannot be listed is rebuilt, to be safe.
+#
+# Listing an initramfs decompresses all of it (lsinitramfs: ~10 s per kernel under emulation), so a kernel
+# with no nvidia module installed is not listed: initramfs-tools copies modules only from
+# /lib/modules/<version>, so its initramfs cannot carry one. (A module removed after the initramfs was
+# built is the one case this misses; such an image has no driver, which 06 reports.)
 stale_initrds() {
-	local initrd listing
+	local initrd listing version
 	for initrd in "$ROOT"/boot/initrd.img-*; do
 		[[ -f $initrd ]] || continue
-		if ! listing=$(lsinitramfs "$initrd" 2>/dev/null); then
+		version=${initrd##*/initrd.img-}
+		if ! kernel_may_have_nvidia_module "$version"; then
+			continue
+		elif ! listing=$(lsinitramfs "$initrd" 2>/dev/null); then
 			printf '%s\n' "$initrd"
 		elif grep -qE '(^|/)nvidia(-[a-z0-9]+)?\.ko(\.(xz|zst|gz))?$' <<<"$listing" &&
 			{ ! grep -qxF "${conf#"$ROOT"/}" <<<"$listing" || [[ $conf -nt $initrd ]]; }; then

@@ -12,7 +12,7 @@
 #      its sudoers drop-ins (/etc/sudoers.d/90-cloud-init-users and any drop-in naming the user).
 #   2. Locks every account that still has a password hash (or an empty password) in /etc/shadow,
 #      and replaces the /etc/{passwd,shadow,group,gshadow}- backups with the cleaned files.
-#   3. cloud-init clean --logs --machine-id (only --logs when the installed cloud-init lacks
+#   3. cloud-init clean --logs --machine-id (only --logs when the installed cloud-init rejects
 #      --machine-id), then empties /etc/machine-id (kept as an empty file: systemd generates a
 #      new id at first boot) and removes /var/lib/dbus/machine-id.
 #   4. Removes the SSH host keys (cloud-init generates new ones at first boot; without cloud-init a
@@ -113,13 +113,19 @@ done
 
 # --- 3. cloud-init and machine-id ------------------------------------------------------------
 if command -v cloud-init >/dev/null 2>&1; then
-	# Captured first: `cmd | grep -q` can SIGPIPE cmd, which pipefail would report as "no match".
-	clean_help=$(cloud-init clean --help 2>&1 || true)
-	if grep -q -- '--machine-id' <<<"$clean_help"; then
-		cloud-init clean --logs --machine-id
-	else
+	# --machine-id is newer than some cloud-inits, which reject it as a usage error (argparse: exit 2,
+	# "unrecognized arguments"). Trying it first costs nothing where it works; asking --help first
+	# would cost a second cloud-init start, several seconds under emulation.
+	clean_rc=0
+	clean_err=$(cloud-init clean --logs --machine-id 2>&1 >/dev/null) || clean_rc=$?
+	if ((clean_rc == 2)) && grep -q -- 'unrecognized arguments.*--machine-id' <<<"$clean_err"; then
 		log "cloud-init clean has no --machine-id here; cleaning logs and the machine-id separately"
 		cloud-init clean --logs
+	elif ((clean_rc != 0)); then
+		[[ -z $clean_err ]] || printf '%s\n' "$clean_err" >&2
+		die 1 "cloud-init clean --logs --machine-id failed with exit code $clean_rc"
+	elif [[ -n $clean_err ]]; then
+		printf '%s\n' "$clean_err" >&2
 	fi
 else
 	log "cloud-init is not installed; nothing to clean for it"

@@ -11,10 +11,19 @@ setup() {
 	stub modinfo 'echo "${STUB_MODINFO_LICENSE-Dual MIT/GPL}"'
 }
 
-# nvidia_in_initramfs VERSION...: those kernels' initramfs images carry the nvidia module (and, once
-# rebuilt, the option file: the update-initramfs stub touches the image and records it as carrying it).
+# nvidia_module VERSION...: an nvidia DKMS module is installed for those kernels.
+nvidia_module() {
+	local v
+	for v in "$@"; do
+		: | put "lib/modules/$v/updates/dkms/nvidia.ko"
+	done
+}
+
+# nvidia_in_initramfs VERSION...: those kernels have the module and their initramfs images carry it (and,
+# once rebuilt, the option file: the update-initramfs stub touches the image and records it as carrying it).
 nvidia_in_initramfs() {
 	local v
+	nvidia_module "$@"
 	for v in "$@"; do
 		printf 'usr/lib/modules/%s/updates/dkms/nvidia.ko\n' "$v" >"$BATS_TEST_TMPDIR/initrd-list-$v"
 	done
@@ -35,6 +44,7 @@ setup_kernels() {
 
 @test "05: writes NVreg_EnableGpuFirmware=1 by default; no initramfs loads nvidia, so none is rebuilt" {
 	setup_kernels
+	nvidia_module 6.8.0-50-generic 6.8.0-51-generic
 	run_script 05-nvidia-firmware-config.sh
 	assert_status 0
 	assert_file_content "$IMAGE_ROOT/$CONF" <<-'EOF2'
@@ -45,6 +55,28 @@ setup_kernels() {
 	EOF2
 	assert_output_contains "initramfs not rebuilt"
 	[[ $(call_count 'update-initramfs .*') -eq 0 ]] || fail_with "no initramfs should have been rebuilt"
+	assert_called "lsinitramfs $IMAGE_ROOT/boot/initrd.img-6.8.0-51-generic"
+}
+
+@test "05: a kernel without an nvidia module is not listed (its initramfs cannot carry one), nothing rebuilt" {
+	setup_kernels
+	nvidia_module 6.8.0-51-generic
+	: | put lib/modules/6.8.0-50-generic/kernel/drivers/gpu/drm/nouveau/nouveau.ko
+	run_script 05-nvidia-firmware-config.sh
+	assert_status 0
+	assert_output_contains "initramfs not rebuilt"
+	refute_called "lsinitramfs $IMAGE_ROOT/boot/initrd.img-6.8.0-50-generic"
+	assert_called "lsinitramfs $IMAGE_ROOT/boot/initrd.img-6.8.0-51-generic"
+	[[ $(call_count 'update-initramfs .*') -eq 0 ]] || fail_with "no initramfs should have been rebuilt"
+}
+
+@test "05: every nvidia module name and compression counts (nvidia-uvm.ko.zst, a precompiled nvidia.ko.xz)" {
+	setup_kernels
+	: | put lib/modules/6.8.0-50-generic/updates/dkms/nvidia-uvm.ko.zst
+	: | put lib/modules/6.8.0-51-generic/kernel/nvidia-565srv/nvidia.ko.xz
+	run_script 05-nvidia-firmware-config.sh
+	assert_status 0
+	assert_called "lsinitramfs $IMAGE_ROOT/boot/initrd.img-6.8.0-50-generic"
 	assert_called "lsinitramfs $IMAGE_ROOT/boot/initrd.img-6.8.0-51-generic"
 }
 
@@ -87,6 +119,7 @@ setup_kernels() {
 
 @test "05: an initramfs that cannot be listed is rebuilt, to be safe" {
 	setup_kernels
+	nvidia_module 6.8.0-50-generic 6.8.0-51-generic
 	stub lsinitramfs 'exit 1'
 	run_script 05-nvidia-firmware-config.sh
 	assert_status 0

@@ -27,6 +27,7 @@ configure_offline() {
 	touch -d '2025-01-01 10:00' "$IMAGE_ROOT/etc/modprobe.d/nvidia-gpu-firmware.conf"
 	: | put boot/initrd.img-5.15.0-126-generic
 	touch -d '2025-01-01 10:05' "$IMAGE_ROOT/boot/initrd.img-5.15.0-126-generic"
+	: | put lib/modules/5.15.0-126-generic/updates/dkms/nvidia.ko
 	stub lsinitramfs 'printf "%s\n" etc etc/modprobe.d etc/modprobe.d/blacklist-nouveau.conf etc/modprobe.d/nvidia-gpu-firmware.conf usr/lib/modprobe.d usr/lib/modules/5.15.0-126-generic/updates/dkms/nvidia.ko'
 }
 
@@ -213,6 +214,25 @@ configure_offline() {
 	assert_status 0
 	assert_output_contains "ok: /boot/initrd.img-5.15.0-126-generic does not load the nvidia module; the option applies from /etc/modprobe.d"
 	refute_output_contains "error:"
+}
+
+@test "06 offline: a kernel without an nvidia module is not listed; its initramfs cannot load one" {
+	configure_offline
+	rm "$IMAGE_ROOT/lib/modules/5.15.0-126-generic/updates/dkms/nvidia.ko"
+	stub lsinitramfs 'echo "lsinitramfs must not run" >&2; exit 1'
+	run_script 06-verify-nvidia.sh VERIFY_REQUIRE_DRIVER=0
+	assert_status 0
+	assert_output_contains "ok: no nvidia module is installed for kernel 5.15.0-126-generic, so /boot/initrd.img-5.15.0-126-generic cannot load it"
+	refute_called 'lsinitramfs .*'
+}
+
+@test "06 offline: the module-less shortcut does not hide a missing driver when one is required" {
+	configure_offline
+	rm "$IMAGE_ROOT/lib/modules/5.15.0-126-generic/updates/dkms/nvidia.ko"
+	stub modinfo 'exit 1'
+	run_script 06-verify-nvidia.sh
+	assert_status 2
+	assert_output_contains "error: nvidia module for kernel 5.15.0-126-generic is 'missing', expected 565.57.01"
 }
 
 @test "06 offline: no lsinitramfs or no initrd means the initramfs is reported as not checked" {
