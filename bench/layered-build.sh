@@ -8,10 +8,12 @@
 # What the steps do on the fixture: shared 01 = apt-get update + dist-upgrade from deb.debian.org inside the guest;
 # 02 = installs linux-headers for every kernel, dkms, build-essential and containerd, blacklists nouveau (initramfs
 # rebuild), configures containerd, swap off, modules and sysctls. Image-specific 05 = writes the nvidia firmware
-# option and lists each initramfs (it rebuilds only one that loads the nvidia module itself; the fixture has no
-# nvidia module, so none); 06 = offline verification. (03 and 04 need pkgs.k8s.io and NVIDIA's repository, which
-# this machine cannot reach.) With the real images the image-specific part (04: driver install and DKMS build) is
-# much heavier, so their ratio is higher: layering saves the shared steps, not the image's own.
+# option (it lists and rebuilds only an initramfs that can load the nvidia module; the fixture has no nvidia
+# module, so it lists none); 06 = offline verification. (03 and 04 need pkgs.k8s.io and NVIDIA's repository, which
+# this machine cannot reach.) The layered child's cost is mostly fixed: a boot to SSH (cloud-init under TCG), its
+# steps, 99-cleanup and the power-off. With the real images the image-specific part (04: driver install and DKMS
+# build, and 05/06 listing the initramfs) is much heavier, so their ratio is higher: layering saves the shared
+# steps, not the image's own.
 # Takes 25-40 minutes under TCG (2 cores). The shared steps download from deb.debian.org and vary from run to
 # run; the last lines show C's two parts and how its shared part compares with A's, so a slow mirror shows.
 # Usage: bench/layered-build.sh
