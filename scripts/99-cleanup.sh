@@ -121,11 +121,9 @@ if command -v cloud-init >/dev/null 2>&1; then
 	if ((clean_rc == 2)) && grep -q -- 'unrecognized arguments.*--machine-id' <<<"$clean_err"; then
 		log "cloud-init clean has no --machine-id here; cleaning logs and the machine-id separately"
 		cloud-init clean --logs
-	elif ((clean_rc != 0)); then
+	else
 		[[ -z $clean_err ]] || printf '%s\n' "$clean_err" >&2
-		die 1 "cloud-init clean --logs --machine-id failed with exit code $clean_rc"
-	elif [[ -n $clean_err ]]; then
-		printf '%s\n' "$clean_err" >&2
+		((clean_rc == 0)) || die 1 "cloud-init clean --logs --machine-id failed with exit code $clean_rc"
 	fi
 else
 	log "cloud-init is not installed; nothing to clean for it"
