@@ -3,6 +3,12 @@ using GpuImageBuilder.Build.Services.Images;
 using GpuImageBuilder.Build.Services.Processes;
 
 // Usage: ImageBench <qcow2> <raw>   — ConvertRaw + Checksum exactly as the build runs them; prints seconds and the hash.
+//        ImageBench smoke ...           — smoke boots in a loop (bench/smoke-stall.sh): see SmokeLoop.cs.
+if (args.Length > 0 && args[0] == "smoke")
+{
+    return await GpuImageBuilder.Bench.SmokeLoop.RunAsync(args[1..]);
+}
+
 if (args.Length != 2)
 {
     Console.Error.WriteLine("usage: ImageBench <qcow2> <raw>");

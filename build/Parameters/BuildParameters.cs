@@ -109,7 +109,8 @@ public sealed class BuildParameters
         int.Parse(Raw(Arg.Memory)!, CultureInfo.InvariantCulture),
         int.Parse(Raw(Arg.Cpus)!, CultureInfo.InvariantCulture),
         Raw(Arg.DiskSize)!,
-        Rules.ParseDuration(Raw(Arg.PackerTimeout)!));
+        Rules.ParseDuration(Raw(Arg.PackerTimeout)!),
+        Rules.ParseDuration(Raw(Arg.StallTimeout)!));
 
     public TimeSpan SmokeTimeout => Rules.ParseDuration(Raw(Arg.SmokeTimeout)!);
 

@@ -32,6 +32,7 @@ public static class ParameterCatalog
         new(Arg.DiskSize, Env.DiskSize, "Build_DiskSize", "8G", "Virtual disk size of the image (the region sizes flavors by it; grown at first boot).", "a size like 8G", Build, true, false, Rules.DiskSize),
         new(Arg.PackerTimeout, Env.PackerTimeout, "Build_PackerTimeout", "2h", "Longest a Packer build may run before it is stopped.", "a duration like 90m or 2h", Build, true, false, Rules.PackerDuration),
         new(Arg.SmokeTimeout, Env.SmokeTimeout, "Build_SmokeTimeout", "15m", "Longest a smoke boot may take to print its marker (TCG is slow: minutes).", "a duration like 10m", Build, true, false, Rules.PackerDuration),
+        new(Arg.StallTimeout, Env.StallTimeout, "Build_StallTimeout", "3m", "A VM (Packer build, smoke boot, audit appliance) with no new serial or progress output for this long is stopped as stalled and retried once on fresh scratch.", "a duration like 3m", Build, true, false, Rules.PackerDuration),
         new(Arg.KeepVm, Env.KeepVm, null, "false", "SmokeBoot leaves the VM running (SSH on 127.0.0.1, key printed) instead of powering it off.", "true or false", Build, true, false, Rules.Boolean),
         new(Arg.S3Endpoint, Env.S3Endpoint, "S3_Endpoint", null, "S3-compatible endpoint URL (empty: AWS S3 of --s3-region).", "an http(s) URL like https://s3.example.com", S3Location, false, false, Rules.HttpUrl),
         new(Arg.S3Bucket, Env.S3Bucket, "S3_Bucket", null, "Bucket the raw images are uploaded to.", "a bucket name like gpu-images", S3Location, true, false, Rules.Bucket),

@@ -22,6 +22,7 @@ public static class Arg
     public const string DiskSize = "disk-size";
     public const string PackerTimeout = "packer-timeout";
     public const string SmokeTimeout = "smoke-timeout";
+    public const string StallTimeout = "stall-timeout";
     public const string KeepVm = "keep-vm";
     public const string S3Endpoint = "s3-endpoint";
     public const string S3Bucket = "s3-bucket";
@@ -61,6 +62,7 @@ public static class Env
     public const string DiskSize = "GPU_IMAGE_DISK_SIZE";
     public const string PackerTimeout = "GPU_IMAGE_PACKER_TIMEOUT";
     public const string SmokeTimeout = "GPU_IMAGE_SMOKE_TIMEOUT";
+    public const string StallTimeout = "GPU_IMAGE_STALL_TIMEOUT";
     public const string KeepVm = "KEEP_VM";
     public const string S3Endpoint = "S3_ENDPOINT";
     public const string S3Bucket = "S3_BUCKET";

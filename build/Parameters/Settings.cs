@@ -4,7 +4,8 @@ namespace GpuImageBuilder.Build.Parameters;
 public sealed record BaseImageSource(string Location, string Checksum);
 
 /// <summary>The build VM.</summary>
-public sealed record VmSettings(string Accelerator, int MemoryMiB, int Cpus, string DiskSize, TimeSpan Timeout)
+/// <param name="StallTimeout">No serial or progress output for this long: the VM is stalled (stopped, retried once).</param>
+public sealed record VmSettings(string Accelerator, int MemoryMiB, int Cpus, string DiskSize, TimeSpan Timeout, TimeSpan StallTimeout)
 {
     public long DiskSizeBytes => Rules.DiskSizeBytes(DiskSize);
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using GpuImageBuilder.Build.Services.Processes;
+using GpuImageBuilder.Build.Services.Vm;
 
 namespace GpuImageBuilder.Build.Services.Audit;
 
@@ -31,6 +32,12 @@ public sealed class ImageAuditor(ICommandRunner runner)
 
     /// <summary>The whole guestfish session is stopped after this long (its appliance boots under TCG here).</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// A session with no output line for this long is stopped as stalled: its appliance is a VM too (TCG here). The
+    /// probes of the script print as they go (line-buffered through stdbuf), so a healthy session is never silent long.
+    /// </summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromMinutes(3);
 
     /// <summary>Every guestfish output line as it arrives (live status, logs).</summary>
     public Action<string>? OnLine { get; init; }
@@ -65,10 +72,33 @@ public sealed class ImageAuditor(ICommandRunner runner)
             environment["LIBGUESTFS_BACKEND_SETTINGS"] = "force_tcg";
         }
 
-        var result = await runner.RunAsync(
-            Guestfish,
-            ["--ro", "--format=raw", "-a", image, "-i", "-f", ScriptFile],
-            new CommandOptions { WorkingDirectory = work, Environment = environment, Timeout = Timeout, Cancellation = ct, OnLine = OnLine });
+        var guestfish = CommandRunner.Which(Guestfish) ?? throw new ToolNotFoundException(Guestfish);
+        using var stall = new StallWatch(StallTimeout);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, stall.Token);
+        CommandResult result;
+        try
+        {
+            // stdbuf: guestfish's stdout is a pipe here, which C stdio would buffer until exit, hiding progress.
+            result = await runner.RunAsync(
+                "stdbuf",
+                ["-oL", guestfish, "--ro", "--format=raw", "-a", image, "-i", "-f", ScriptFile],
+                new CommandOptions
+                {
+                    WorkingDirectory = work,
+                    Environment = environment,
+                    Timeout = Timeout,
+                    Cancellation = stop.Token,
+                    OnLine = line =>
+                    {
+                        stall.Activity(line);
+                        OnLine?.Invoke(line);
+                    },
+                });
+        }
+        catch (OperationCanceledException) when (stall.Stalled && !ct.IsCancellationRequested)
+        {
+            throw VmStalledException.From("audit (guestfish appliance)", stall);
+        }
 
         if (!result.Succeeded)
         {

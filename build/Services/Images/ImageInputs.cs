@@ -17,6 +17,7 @@ public static class ImageInputs
     private static readonly HashSet<string> Irrelevant = new(StringComparer.Ordinal)
     {
         "output_directory", "vm_name", "seed_dir", "ssh_private_key_file", "serial_log", "accelerator", "scripts_dir", "cloud_init_config",
+        "cpus",
     };
 
     public static string Hash(PackerRun run, BuildParameters parameters, AssetPaths assets)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using GpuImageBuilder.Build.Context;
 using GpuImageBuilder.Build.Parameters;
 using GpuImageBuilder.Build.Services.Processes;
+using GpuImageBuilder.Build.Services.Vm;
 
 namespace GpuImageBuilder.Build.Services.Packer;
 
@@ -25,6 +26,13 @@ public sealed class PackerBuilder(ICommandRunner runner, PackerTool packer)
 
     public static bool IsStep(string message) => StepPrefixes.Any(p => message.StartsWith(p, StringComparison.Ordinal));
 
+    /// <summary>The steps between which a VM runs: the stall watch judges only that phase (a download cannot stall).</summary>
+    public static bool StartsVm(string step) => step.StartsWith("Starting VM", StringComparison.Ordinal);
+
+    public static bool EndsVm(string step) =>
+        step.StartsWith("Converting", StringComparison.Ordinal) || step.StartsWith("Compacting", StringComparison.Ordinal)
+        || step.StartsWith("Deleting", StringComparison.Ordinal);
+
     public async Task<string> BuildAsync(
         PackerRun run,
         BuildParameters parameters,
@@ -41,11 +49,20 @@ public sealed class PackerBuilder(ICommandRunner runner, PackerTool packer)
         var tail = new Queue<string>();
         var gate = new object();
 
+        // The build VM's seed prints a heartbeat on the serial console (cloud-init/build-user-data.yaml), so a
+        // healthy guest is never silent for long, even inside a quiet provisioning command.
+        using var stall = new StallWatch(parameters.Vm.StallTimeout, armed: false);
+        if (run.SerialLog is { } serialLog)
+        {
+            stall.WatchFile(serialLog);
+        }
+
         void OnLine(string line)
         {
             lock (gate)
             {
                 detail(line);
+                stall.Activity(line);
                 tail.Enqueue(line);
                 if (tail.Count > 40)
                 {
@@ -61,6 +78,11 @@ public sealed class PackerBuilder(ICommandRunner runner, PackerTool packer)
                 {
                     step = line[(colon + 2)..];
                     lastStepAt = watch.Elapsed;
+                    if (StartsVm(step) || EndsVm(step))
+                    {
+                        stall.Arm(StartsVm(step));
+                    }
+
                     progress($"[{run.Image.Name} {watch.Elapsed:mm\\:ss}] {step}");
                 }
             }
@@ -84,6 +106,7 @@ public sealed class PackerBuilder(ICommandRunner runner, PackerTool packer)
 
         var timeout = parameters.Vm.Timeout;
         CommandResult result;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation, stall.Token);
         try
         {
             result = await runner.RunAsync(
@@ -94,9 +117,13 @@ public sealed class PackerBuilder(ICommandRunner runner, PackerTool packer)
                     Environment = PackerTool.Environment(cacheDirectory),
                     Timeout = timeout,
                     OnLine = OnLine,
-                    Cancellation = cancellation,
+                    Cancellation = stop.Token,
                     WorkingDirectory = assets.Root,
                 });
+        }
+        catch (OperationCanceledException) when (stall.Stalled && !cancellation.IsCancellationRequested)
+        {
+            throw new VmStalledException($"Packer build (at '{step}')", stall.Limit, stall.StalledAt, stall.LastLine);
         }
         catch (CommandTimeoutException)
         {
@@ -113,7 +140,8 @@ public sealed class PackerBuilder(ICommandRunner runner, PackerTool packer)
 
             var cause = lines.LastOrDefault(l => l.Contains("errored", StringComparison.Ordinal) || l.Contains("Error", StringComparison.Ordinal))
                 ?? lines.LastOrDefault() ?? $"exit code {result.ExitCode}";
-            throw new PackerBuildException($"Packer build of {run.Image.Name} failed at '{step}': {cause.Trim()} (full log above at --verbosity=verbose; serial console: {run.SerialLog ?? "not captured"})");
+            var serial = run.SerialLog is { } log && File.Exists(log) ? $"; serial console: {log}" : string.Empty;
+            throw new PackerBuildException($"Packer build of {run.Image.Name} failed at '{step}': {cause.Trim()} (full log above at --verbosity=verbose{serial})");
         }
 
         var qcow2 = Path.Combine(run.OutputDirectory, run.VmName);

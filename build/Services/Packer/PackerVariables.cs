@@ -16,7 +16,11 @@ public sealed record PackerRun(
     string SeedDirectory,
     string SshPrivateKeyFile,
     string Accelerator,
-    string? SerialLog);
+    string? SerialLog)
+{
+    /// <summary>vCPUs of the build VM when they differ from --cpus (one under TCG: see <see cref="Vm.VmCpus"/>).</summary>
+    public int? Cpus { get; init; }
+}
 
 /// <summary>
 /// The -var-file/-var arguments of a Packer run. The image definition supplies what is specific to the image; the
@@ -61,7 +65,7 @@ public static class PackerVariables
             new("base_image_checksum", run.BaseImageChecksum),
             new("disk_size", vm.DiskSize),
             new("memory", vm.MemoryMiB.ToString(CultureInfo.InvariantCulture)),
-            new("cpus", vm.Cpus.ToString(CultureInfo.InvariantCulture)),
+            new("cpus", (run.Cpus ?? vm.Cpus).ToString(CultureInfo.InvariantCulture)),
             new("accelerator", run.Accelerator),
             new("seed_dir", run.SeedDirectory),
             new("ssh_private_key_file", run.SshPrivateKeyFile),

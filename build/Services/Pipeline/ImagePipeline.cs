@@ -7,6 +7,7 @@ using GpuImageBuilder.Build.Services.Images;
 using GpuImageBuilder.Build.Services.Packer;
 using GpuImageBuilder.Build.Services.Processes;
 using GpuImageBuilder.Build.Services.Qemu;
+using GpuImageBuilder.Build.Services.Vm;
 using Newtonsoft.Json.Linq;
 
 namespace GpuImageBuilder.Build.Services.Pipeline;
@@ -119,14 +120,22 @@ public sealed class ImagePipeline(
 
         var why = parameters.Force ? "--force" : current is null ? "no current qcow2" : "inputs changed";
         var accelerator = await AcceleratorAsync();
-        log.Information($"{image.Name}: building ({why}){(plan.LayeredOn is null ? " from the base image" : $", layered on {plan.LayeredOn}")} with {accelerator.Accelerator}");
+        log.Information($"{image.Name}: building ({why}){(plan.LayeredOn is null ? " from the base image" : $", layered on {plan.LayeredOn}")} with {accelerator.Accelerator}, {VmCpus.Describe(VmCpus.For(accelerator.Accelerator, parameters.Vm.Cpus))}");
 
+        return await new VmStallRetry(log).RunAsync(image.Name, "scratch folder", attempt => BuildQcow2AttemptAsync(image, plan, accelerator, attempt, cancellation));
+    }
+
+    /// <summary>One Packer run in a scratch folder of its own; a stalled run leaves its serial log for diagnosis.</summary>
+    private async Task<bool> BuildQcow2AttemptAsync(ImageDefinition image, PlannedBuild plan, AcceleratorChoice accelerator, int attempt, CancellationToken cancellation)
+    {
+        var target = paths.Qcow2(image.Name);
         var scratch = Path.Combine(paths.Work, $"build-{image.Name}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(scratch);
+        var run = Plan(image, scratch).Run with { Accelerator = accelerator.Accelerator, Cpus = VmCpus.For(accelerator.Accelerator, parameters.Vm.Cpus) };
         try
         {
-            var run = Plan(image, scratch).Run with { Accelerator = accelerator.Accelerator };
             Directory.CreateDirectory(Path.GetDirectoryName(run.SerialLog!)!);
+            File.Delete(run.SerialLog!);
             await new BuildSeed(runner).CreateAsync(run.SeedDirectory, assets.BuildUserData, assets.MetaData);
             var watch = Stopwatch.StartNew();
             var built = await new PackerBuilder(runner, packer).BuildAsync(
@@ -140,6 +149,11 @@ public sealed class ImagePipeline(
             ArtifactStamp.For(target, plan.InputsHash, sha, watch.Elapsed, plan.LayeredOn is null ? null : $"layered on {plan.LayeredOn}").Write(target);
             log.Information($"{image.Name}: qcow2 built in {watch.Elapsed:mm\\:ss} ({new FileInfo(target).Length / 1048576} MiB)");
             return true;
+        }
+        catch (VmStalledException)
+        {
+            KeepLog(run.SerialLog!, Path.Combine(Path.GetDirectoryName(run.SerialLog!)!, $"build-serial.attempt{attempt}-stalled.log"));
+            throw;
         }
         finally
         {
@@ -294,7 +308,19 @@ public sealed class ImagePipeline(
         try
         {
             var watch = Stopwatch.StartNew();
-            var report = await new ImageAuditor(runner) { OnLine = log.Verbose }.AuditAsync(raw, expectations, work, forceTcg: accelerator.Accelerator == "tcg", cancellation);
+            var auditor = new ImageAuditor(runner) { OnLine = log.Verbose, StallTimeout = parameters.Vm.StallTimeout };
+            var report = await new VmStallRetry(log).RunAsync(image.Name, "appliance", async attempt =>
+            {
+                var attemptWork = Path.Combine(work, $"attempt{attempt}");
+                try
+                {
+                    return await auditor.AuditAsync(raw, expectations, attemptWork, forceTcg: accelerator.Accelerator == "tcg", cancellation);
+                }
+                finally
+                {
+                    TryDelete(attemptWork);
+                }
+            });
             Record(image, m =>
             {
                 m["packages"] = new JArray(report.Packages.OrderBy(p => p.Name, StringComparer.Ordinal).Select(p => new JObject { ["name"] = p.Name, ["version"] = p.Version, ["held"] = p.Held }));
@@ -340,7 +366,7 @@ public sealed class ImagePipeline(
         }
 
         var accelerator = await AcceleratorAsync();
-        var smoke = new SmokeBoot(runner, log);
+        var smoke = new SmokeBoot(runner, log) { StallTimeout = parameters.Vm.StallTimeout, Cpus = VmCpus.For(accelerator.Accelerator, parameters.Vm.Cpus) };
         var work = Path.Combine(paths.Work, $"smoke-{image.Name}-{Guid.NewGuid():N}");
         if (parameters.KeepVm)
         {
@@ -353,38 +379,56 @@ public sealed class ImagePipeline(
             return;
         }
 
-        try
+        log.Information($"{image.Name}: smoke boot ({accelerator.Accelerator}, {VmCpus.Describe(smoke.Cpus)}, OVMF, q35, virtio-scsi), waiting up to {parameters.SmokeTimeout:g} for {SmokeBoot.OkMarker} (stalled after {VmStalledException.Describe(parameters.Vm.StallTimeout)} without serial output)");
+        var logs = Path.Combine(paths.ImageDirectory(image.Name), "logs");
+        var kept = Path.Combine(logs, "smoke-serial.log");
+        var result = await new VmStallRetry(log).RunAsync(image.Name, "overlay", async attempt =>
         {
-            log.Information($"{image.Name}: smoke boot ({accelerator.Accelerator}, OVMF, q35, virtio-scsi), waiting up to {parameters.SmokeTimeout:g} for {SmokeBoot.OkMarker}");
-            var result = await smoke.RunAsync(raw, assets.SmokeUserData, work, accelerator.Accelerator, AcceleratorProbe.DefaultFirmware, parameters.SmokeTimeout, cancellation);
-            var kept = Path.Combine(paths.ImageDirectory(image.Name), "logs", "smoke-serial.log");
-            Directory.CreateDirectory(Path.GetDirectoryName(kept)!);
-            if (File.Exists(result.SerialLog))
+            var attemptWork = attempt == 1 ? work : Path.Combine(paths.Work, $"smoke-{image.Name}-{Guid.NewGuid():N}");
+            try
             {
-                File.Copy(result.SerialLog, kept, overwrite: true);
+                return await smoke.RunAsync(raw, assets.SmokeUserData, attemptWork, accelerator.Accelerator, AcceleratorProbe.DefaultFirmware, parameters.SmokeTimeout, cancellation);
             }
-
-            Record(image, m =>
+            catch (VmStalledException)
             {
-                m["smokeBoot"] = new JObject
-                {
-                    ["passed"] = result.Passed,
-                    ["marker"] = result.Marker,
-                    ["accelerator"] = accelerator.Accelerator,
-                    ["rawSha256"] = stamp.Sha256,
-                };
-                ManifestStore.SetStep(m, "SmokeBoot", result.Elapsed, cached: false);
-            });
-            if (!result.Passed)
-            {
-                throw new SmokeBootException($"{image.Name}: smoke boot failed: {result.Marker} (serial log: {kept})");
+                // Keep what the stalled guest printed: it is the evidence of where it stopped.
+                KeepLog(Path.Combine(attemptWork, "serial.log"), Path.Combine(logs, $"smoke-serial.attempt{attempt}-stalled.log"));
+                throw;
             }
+            finally
+            {
+                KeepLog(Path.Combine(attemptWork, "serial.log"), kept);
+                TryDelete(attemptWork);
+            }
+        });
 
-            log.Information($"{image.Name}: smoke boot passed in {result.Elapsed.TotalSeconds:0} s: {result.Marker}");
+        Record(image, m =>
+        {
+            m["smokeBoot"] = new JObject
+            {
+                ["passed"] = result.Passed,
+                ["marker"] = result.Marker,
+                ["accelerator"] = accelerator.Accelerator,
+                ["cpus"] = smoke.Cpus,
+                ["rawSha256"] = stamp.Sha256,
+            };
+            ManifestStore.SetStep(m, "SmokeBoot", result.Elapsed, cached: false);
+        });
+        if (!result.Passed)
+        {
+            throw new SmokeBootException($"{image.Name}: smoke boot failed: {result.Marker} (serial log: {kept})");
         }
-        finally
+
+        log.Information($"{image.Name}: smoke boot passed in {result.Elapsed.TotalSeconds:0} s: {result.Marker}");
+    }
+
+    /// <summary>Copies a VM's serial log out of its scratch folder before the folder goes.</summary>
+    private static void KeepLog(string serial, string kept)
+    {
+        if (File.Exists(serial))
         {
-            TryDelete(work);
+            Directory.CreateDirectory(Path.GetDirectoryName(kept)!);
+            File.Copy(serial, kept, overwrite: true);
         }
     }
 

@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using GpuImageBuilder.Build.Services.Images;
 using GpuImageBuilder.Build.Services.Pipeline;
 using GpuImageBuilder.Build.Services.Processes;
+using GpuImageBuilder.Build.Services.Vm;
 
 namespace GpuImageBuilder.Build.Services.Qemu;
 
@@ -30,12 +31,20 @@ public sealed partial class SmokeBoot(ICommandRunner runner, IBuildLog log)
     [GeneratedRegex(@"(?m)^power_state:\n(?:[ \t]+.*\n?)*")]
     private static partial Regex PowerStateBlock();
 
+    /// <summary>A boot whose serial console stays silent this long is stopped as stalled (<see cref="StallWatch"/>).</summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>vCPUs of the VM (see <see cref="VmCpus"/>: one under TCG).</summary>
+    public int Cpus { get; init; } = 1;
+
     public async Task<SmokeResult> RunAsync(string raw, string userDataFile, string workDirectory, string accelerator, string firmware, TimeSpan timeout, CancellationToken cancellation)
     {
         var (overlay, seed, serial) = await PrepareAsync(raw, File.ReadAllText(userDataFile), workDirectory, keepVmKey: null);
         var watch = Stopwatch.StartNew();
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        var qemu = runner.RunAsync("qemu-system-x86_64", QemuArguments(overlay, seed, serial, accelerator, firmware, sshPort: null), new CommandOptions
+        using var stall = new StallWatch(StallTimeout);
+        stall.WatchFile(serial);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation, stall.Token);
+        var qemu = runner.RunAsync("qemu-system-x86_64", QemuArguments(overlay, seed, serial, accelerator, firmware, sshPort: null, Cpus), new CommandOptions
         {
             Timeout = timeout + TimeSpan.FromMinutes(2),
             Cancellation = stop.Token,
@@ -43,7 +52,7 @@ public sealed partial class SmokeBoot(ICommandRunner runner, IBuildLog log)
 
         string? marker = null;
         var lastNote = TimeSpan.Zero;
-        while (watch.Elapsed < timeout && !qemu.IsCompleted)
+        while (watch.Elapsed < timeout && !qemu.IsCompleted && !stall.Stalled)
         {
             marker = FindMarker(serial);
             if (marker is not null)
@@ -57,7 +66,14 @@ public sealed partial class SmokeBoot(ICommandRunner runner, IBuildLog log)
                 log.Information($"  smoke boot {watch.Elapsed:mm\\:ss}: {LastLine(serial)}");
             }
 
-            await Task.Delay(500, cancellation);
+            try
+            {
+                await Task.Delay(500, stop.Token);
+            }
+            catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+            {
+                // The stall watch fired; handled below.
+            }
         }
 
         marker ??= FindMarker(serial);
@@ -84,6 +100,11 @@ public sealed partial class SmokeBoot(ICommandRunner runner, IBuildLog log)
             catch (CommandTimeoutException)
             {
             }
+        }
+
+        if (marker is null && stall.Stalled)
+        {
+            throw VmStalledException.From("smoke boot", stall);
         }
 
         if (marker is null)
@@ -115,7 +136,7 @@ public sealed partial class SmokeBoot(ICommandRunner runner, IBuildLog log)
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var a in QemuArguments(overlay, seed, serial, accelerator, firmware, port).Concat(["-daemonize", "-pidfile", Path.Combine(workDirectory, "qemu.pid")]))
+        foreach (var a in QemuArguments(overlay, seed, serial, accelerator, firmware, port, Cpus).Concat(["-daemonize", "-pidfile", Path.Combine(workDirectory, "qemu.pid")]))
         {
             psi.ArgumentList.Add(a);
         }
@@ -155,11 +176,11 @@ public sealed partial class SmokeBoot(ICommandRunner runner, IBuildLog log)
         return (overlay, seed, Path.Combine(workDirectory, "serial.log"));
     }
 
-    public static IReadOnlyList<string> QemuArguments(string overlay, string seed, string serial, string accelerator, string firmware, int? sshPort) =>
+    public static IReadOnlyList<string> QemuArguments(string overlay, string seed, string serial, string accelerator, string firmware, int? sshPort, int cpus = 1) =>
     [
         "-machine", $"q35,accel={accelerator}",
         "-m", "1024",
-        "-smp", "2",
+        "-smp", cpus.ToString(System.Globalization.CultureInfo.InvariantCulture),
         "-bios", firmware,
         "-device", "virtio-scsi-pci,id=scsi0",
         "-drive", $"if=none,id=disk0,file={overlay},format=qcow2",
@@ -199,19 +220,7 @@ public sealed partial class SmokeBoot(ICommandRunner runner, IBuildLog log)
         return null;
     }
 
-    private static string LastLine(string serial)
-    {
-        if (!File.Exists(serial))
-        {
-            return "(nothing yet)";
-        }
-
-        using var stream = new FileStream(serial, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        var text = reader.ReadToEnd();
-        var clean = Regex.Replace(text, @"\x1b\[[0-9;=?]*[A-Za-z]", string.Empty);
-        return clean.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0) is { } last ? (last.Length > 120 ? last[..120] : last) : "(nothing yet)";
-    }
+    private static string LastLine(string serial) => SerialConsole.LastLine(serial, 120) ?? "(nothing yet)";
 
     private static int FreePort()
     {

@@ -114,7 +114,8 @@ public sealed class ImageAuditorTests
             var ex = await Assert.ThrowsAsync<ImageAuditException>(() => new ImageAuditor(runner).AuditAsync(image, GpuReady, work, forceTcg: true));
             Assert.That(ex!.Message, Does.Contain("inspection found no operating system"));
 
-            Assert.That(runner.Arguments, Is.EqualTo(new[] { "--ro", "--format=raw", "-a", Path.GetFullPath(image), "-i", "-f", ImageAuditor.ScriptFile }));
+            Assert.That(runner.Tool, Is.EqualTo("stdbuf"), "line-buffered, so the stall watch sees progress");
+            Assert.That(runner.Arguments, Is.EqualTo(new[] { "-oL", CommandRunner.Which("guestfish"), "--ro", "--format=raw", "-a", Path.GetFullPath(image), "-i", "-f", ImageAuditor.ScriptFile }));
             Assert.That(runner.Options!.Environment["LIBGUESTFS_BACKEND_SETTINGS"], Is.EqualTo("force_tcg"));
             Assert.That(runner.Options.Timeout, Is.EqualTo(TimeSpan.FromMinutes(10)));
             Assert.That(runner.Options.WorkingDirectory, Is.EqualTo(Path.GetFullPath(work)));
@@ -135,12 +136,15 @@ public sealed class ImageAuditorTests
     /// <summary>Answers guestfish with a fixed result, and remembers how it was called.</summary>
     private sealed class CannedRunner(CommandResult result) : ICommandRunner
     {
+        public string? Tool { get; private set; }
+
         public IReadOnlyList<string>? Arguments { get; private set; }
 
         public CommandOptions? Options { get; private set; }
 
         public Task<CommandResult> RunAsync(string tool, IEnumerable<string> arguments, CommandOptions? options = null)
         {
+            Tool = tool;
             Arguments = arguments.ToList();
             Options = options;
             return Task.FromResult(result);

@@ -96,7 +96,7 @@ public sealed class HostRunner : IDisposable
     /// background of a non-interactive shell (as CI may do) ignores SIGINT, children inherit that, and an
     /// ignored-at-start SIGINT cannot be caught - a user's Ctrl-C in a terminal never is.
     /// </remarks>
-    public static Process StartInRepository(IEnumerable<string> args, Action<string> onLine)
+    public static Process StartInRepository(IEnumerable<string> args, Action<string> onLine, IReadOnlyDictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo("python3")
         {
@@ -120,6 +120,11 @@ public sealed class HostRunner : IDisposable
         }
 
         psi.Environment["NO_COLOR"] = "1";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[key] = value;
+        }
+
         var process = new Process { StartInfo = psi };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { onLine(e.Data); } };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { onLine(e.Data); } };
@@ -130,10 +135,10 @@ public sealed class HostRunner : IDisposable
     }
 
     /// <summary>Runs the real host in the real repository and waits (killing it after <paramref name="timeout"/>).</summary>
-    public static HostResult RunInRepository(IEnumerable<string> args, TimeSpan timeout)
+    public static HostResult RunInRepository(IEnumerable<string> args, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
     {
         var output = new System.Text.StringBuilder();
-        using var process = StartInRepository(args, line =>
+        using var process = StartInRepository(args, environment: environment, onLine: line =>
         {
             lock (output)
             {
