@@ -28,7 +28,7 @@ public static class ParameterCatalog
         new(Arg.BaseImageChecksum, Env.BaseImageChecksum, "Build_BaseImageChecksum", null, "SHA-256 of --base-image (required with it).", "sha256:<64 hex digits>", Build, false, false, Rules.Checksum),
         new(Arg.Accelerator, Env.Accelerator, "Build_Accelerator", "auto", "QEMU accelerator: auto probes KVM with a real test boot and falls back to TCG.", "auto, kvm or tcg", Build, true, false, Rules.Accelerator),
         new(Arg.Memory, Env.Memory, "Build_Memory", "2048", "Build VM memory, MiB.", "a number of MiB, e.g. 2048", Build, true, false, Rules.MemoryMiB),
-        new(Arg.Cpus, Env.Cpus, "Build_Cpus", "2", "Build VM CPUs.", "a number, e.g. 2", Build, true, false, Rules.Cpus),
+        new(Arg.Cpus, Env.Cpus, "Build_Cpus", "2", "Build VM CPUs under KVM (under TCG every VM gets 1: several vCPUs stall Linux guests there, see README).", "a number, e.g. 2", Build, true, false, Rules.Cpus),
         new(Arg.DiskSize, Env.DiskSize, "Build_DiskSize", "8G", "Virtual disk size of the image (the region sizes flavors by it; grown at first boot).", "a size like 8G", Build, true, false, Rules.DiskSize),
         new(Arg.PackerTimeout, Env.PackerTimeout, "Build_PackerTimeout", "2h", "Longest a Packer build may run before it is stopped.", "a duration like 90m or 2h", Build, true, false, Rules.PackerDuration),
         new(Arg.SmokeTimeout, Env.SmokeTimeout, "Build_SmokeTimeout", "15m", "Longest a smoke boot may take to print its marker (TCG is slow: minutes).", "a duration like 10m", Build, true, false, Rules.PackerDuration),
