@@ -7,70 +7,45 @@ public sealed record ParameterProblem(ParameterGroup Group, string Message);
 
 /// <summary>
 /// Every input of the build, resolved once (argument, environment, .env, cake.config, default) and typed.
-/// Immutable. <see cref="Check"/> reports every missing or malformed input a set of tasks needs, all at once.
+/// Immutable: every value is parsed into its typed property here, once. <see cref="Check"/> reports every problem
+/// before a set of tasks runs, all at once; after it, the Require methods hand tasks non-nullable settings.
 /// </summary>
 public sealed class BuildParameters
 {
-    /// <summary>Aggregate targets fix the image set; --image then must agree.</summary>
-    public static readonly IReadOnlyDictionary<string, string> TargetImages = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
-    {
-        ["BuildGpuReady"] = "gpu-ready",
-        ["BuildNvidia"] = "nvidia-firmware1",
-    };
-
-    private readonly IReadOnlyDictionary<string, ResolvedValue> _values;
+    private readonly ParameterValues _values;
     private readonly List<ParameterProblem> _problems = [];
 
-    private BuildParameters(IReadOnlyDictionary<string, ResolvedValue> values, string? envFilePath, string target, IReadOnlyCollection<string> imageNames, DateTime now)
+    private BuildParameters(ParameterSources sources, string target, IReadOnlyCollection<string> imageNames, DateTime now)
     {
-        _values = values;
-        EnvFilePath = envFilePath;
+        _problems.AddRange(sources.Problems);
+        _values = new ParameterValues(ParameterCatalog.All.ToDictionary(d => d.Argument, sources.Resolve, StringComparer.Ordinal), sources.EnvFilePath, _problems);
+        EnvFilePath = sources.EnvFilePath;
         Target = target;
 
-        foreach (var definition in ParameterCatalog.All)
+        DryRun = _values.Bool(Arg.DryRun);
+        Force = _values.Bool(Arg.Force);
+        ImageVersion = _values.Text(Arg.ImageVersion) ?? now.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+        Images = ImageSelection.Resolve(_values.TextOrDefault(Arg.Image), _values.Resolved(Arg.Image).Source, target, imageNames, _problems);
+        UbuntuVersion = _values.TextOrDefault(Arg.UbuntuVersion);
+        UbuntuCodename = _values.TextOrDefault(Arg.UbuntuCodename);
+        KubernetesVersion = _values.TextOrDefault(Arg.KubernetesVersion);
+        NvidiaDriverVersion = _values.TextOrDefault(Arg.NvidiaDriverVersion);
+        NvidiaKernelModules = _values.TextOrDefault(Arg.NvidiaKernelModules);
+        NvidiaContainerToolkitVersion = _values.TextOrDefault(Arg.NvidiaContainerToolkitVersion);
+        GpuModels = Rules.SplitList(_values.TextOrDefault(Arg.GpuModels));
+        OutputDirectory = _values.TextOrDefault(Arg.OutputDir);
+        DefinitionsDirectory = _values.TextOrDefault(Arg.Definitions);
+        var diskSize = _values.TextOrDefault(Arg.DiskSize);
+        Vm = new VmSettings(_values.TextOrDefault(Arg.Accelerator), _values.Int(Arg.Memory), _values.Int(Arg.Cpus), diskSize, Rules.DiskSizeBytes(diskSize), _values.Duration(Arg.PackerTimeout), _values.Duration(Arg.StallTimeout));
+        SmokeTimeout = _values.Duration(Arg.SmokeTimeout);
+        KeepVm = _values.Bool(Arg.KeepVm);
+        BaseImage = ResolveBaseImage();
+
+        // A rejected version is reported on its own; the names made with the stand-in date would only add noise.
+        if (_values.Text(Arg.ImageVersion) is not null || !_values.IsSet(Arg.ImageVersion))
         {
-            var value = values[definition.Argument].Value;
-            if (value is null)
-            {
-                continue;
-            }
-
-            if (definition.Check(value) is { } reason)
-            {
-                var shown = definition.IsSecret ? string.Empty : $" = '{value}'";
-                _problems.Add(new(definition.Group, $"--{definition.Argument} ({definition.Environment}){shown}: {reason}; expected {definition.Expected}"));
-            }
+            ImageSelection.CheckRegisteredNames(Images.Select(RegisteredName), _problems);
         }
-
-        DryRun = Bool(Arg.DryRun);
-        Force = Bool(Arg.Force);
-        ImageVersion = Raw(Arg.ImageVersion) ?? now.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
-        Images = ResolveImages(Raw(Arg.Image) ?? "all", target, imageNames);
-        GpuModels = Rules.SplitList(Raw(Arg.GpuModels) ?? string.Empty);
-
-        foreach (var image in Rules.ImageVersion(ImageVersion) is null ? Images : [])
-        {
-            var name = RegisteredName(image);
-            if (name.Length > 63 || !Rules.ResourceName().IsMatch(name))
-            {
-                _problems.Add(new(ParameterGroup.Images, $"--{Arg.ImageVersion} ({Env.ImageVersion}): the image name '{name}' is not one the region accepts (1-63 letters, digits, '-', '_', '.', starting and ending alphanumeric); choose a shorter or simpler version"));
-            }
-        }
-
-        var baseImage = Raw(Arg.BaseImage);
-        var baseChecksum = Raw(Arg.BaseImageChecksum);
-        if (baseImage is not null && baseChecksum is null)
-        {
-            _problems.Add(new(ParameterGroup.Build, $"--{Arg.BaseImageChecksum} ({Env.BaseImageChecksum}): missing; --{Arg.BaseImage} needs its SHA-256, expected sha256:<64 hex digits>"));
-        }
-        else if (baseImage is null && baseChecksum is not null)
-        {
-            _problems.Add(new(ParameterGroup.Build, $"--{Arg.BaseImage} ({Env.BaseImage}): missing; --{Arg.BaseImageChecksum} is only used with it"));
-        }
-
-        BaseImage = baseImage is not null && baseChecksum is not null
-            ? new BaseImageSource(baseImage, baseChecksum.StartsWith("sha256:", StringComparison.OrdinalIgnoreCase) ? baseChecksum.ToLowerInvariant() : "sha256:" + baseChecksum.ToLowerInvariant())
-            : null;
     }
 
     public string Target { get; }
@@ -83,139 +58,132 @@ public sealed class BuildParameters
 
     public string ImageVersion { get; }
 
-    public string UbuntuVersion => Raw(Arg.UbuntuVersion)!;
+    public string UbuntuVersion { get; }
 
-    public string UbuntuCodename => Raw(Arg.UbuntuCodename)!;
+    public string UbuntuCodename { get; }
 
-    public string KubernetesVersion => Raw(Arg.KubernetesVersion)!;
+    public string KubernetesVersion { get; }
 
-    public string NvidiaDriverVersion => Raw(Arg.NvidiaDriverVersion)!;
+    public string NvidiaDriverVersion { get; }
 
-    public string NvidiaKernelModules => Raw(Arg.NvidiaKernelModules)!;
+    public string NvidiaKernelModules { get; }
 
-    public string NvidiaContainerToolkitVersion => Raw(Arg.NvidiaContainerToolkitVersion)!;
+    public string NvidiaContainerToolkitVersion { get; }
 
     public IReadOnlyList<string> GpuModels { get; }
 
-    public string OutputDirectory => Raw(Arg.OutputDir)!;
+    public string OutputDirectory { get; }
 
-    public string DefinitionsDirectory => Raw(Arg.Definitions)!;
+    public string DefinitionsDirectory { get; }
 
     /// <summary>Null: the template's pinned Ubuntu cloud image.</summary>
     public BaseImageSource? BaseImage { get; }
 
-    public VmSettings Vm => new(
-        Raw(Arg.Accelerator)!,
-        int.Parse(Raw(Arg.Memory)!, CultureInfo.InvariantCulture),
-        int.Parse(Raw(Arg.Cpus)!, CultureInfo.InvariantCulture),
-        Raw(Arg.DiskSize)!,
-        Rules.ParseDuration(Raw(Arg.PackerTimeout)!),
-        Rules.ParseDuration(Raw(Arg.StallTimeout)!));
+    public VmSettings Vm { get; }
 
-    public TimeSpan SmokeTimeout => Rules.ParseDuration(Raw(Arg.SmokeTimeout)!);
+    public TimeSpan SmokeTimeout { get; }
 
-    public bool KeepVm => Bool(Arg.KeepVm);
-
-    public S3Settings S3 => new(
-        Raw(Arg.S3Endpoint),
-        Raw(Arg.S3Bucket),
-        (Raw(Arg.S3Prefix) ?? string.Empty).Trim('/'),
-        Raw(Arg.S3Region)!,
-        Bool(Arg.S3PathStyle),
-        Raw(Arg.S3AccessKey),
-        Raw(Arg.S3SecretKey));
-
-    public RegionSettings Region => new(Raw(Arg.RegionUrl)?.TrimEnd('/'), Raw(Arg.OrganizationId), Raw(Arg.RegionId), Raw(Arg.Token));
+    public bool KeepVm { get; }
 
     public bool DryRun { get; }
 
     public bool Force { get; }
 
     /// <summary>Values that must never be printed.</summary>
-    public IEnumerable<string> Secrets =>
-        ParameterCatalog.All.Where(d => d.IsSecret).Select(d => _values[d.Argument].Value).OfType<string>();
+    public IEnumerable<string> Secrets => _values.Secrets;
 
-    public static BuildParameters Create(ParameterSources sources, string target, IReadOnlyCollection<string> imageNames, DateTime? now = null)
-    {
-        var values = ParameterCatalog.All.ToDictionary(d => d.Argument, sources.Resolve, StringComparer.Ordinal);
-        return new BuildParameters(values, sources.EnvFilePath, target, imageNames, now ?? DateTime.UtcNow);
-    }
+    public static BuildParameters Create(ParameterSources sources, string target, IReadOnlyCollection<string> imageNames, DateTime? now = null) =>
+        new(sources, target, imageNames, now ?? DateTime.UtcNow);
 
     /// <summary>The name an image is registered under.</summary>
     public string RegisteredName(string image) => $"{image}-{ImageVersion}";
 
-    public ResolvedValue Resolved(string argument) => _values[argument];
+    public ResolvedValue Resolved(string argument) => _values.Resolved(argument);
 
     /// <summary>
-    /// Every missing or malformed input that the given groups need, each naming its argument, its environment
-    /// variable and what a valid value looks like. Empty when all is well.
+    /// Every problem to report before a run of tasks that need <paramref name="needed"/>, each naming its argument,
+    /// its environment variable and what a valid value looks like. A value the user gave is checked whatever the
+    /// target (so is a name the build does not know); only a missing value depends on the tasks. Empty when all is well.
     /// </summary>
-    public IReadOnlyList<string> Check(ParameterGroup needed)
-    {
-        var problems = _problems.Where(p => p.Group == ParameterGroup.None || (p.Group & needed) != 0).Select(p => p.Message).ToList();
-        foreach (var definition in ParameterCatalog.All)
-        {
-            if (!definition.Required || (definition.Group & needed) == 0 || _values[definition.Argument].Value is not null)
-            {
-                continue;
-            }
-
+    public IReadOnlyList<string> Check(ParameterGroup needed) =>
+        _problems.Where(p => p.Group == ParameterGroup.None || (p.Group & needed) != 0).Select(p => p.Message)
             // A dry run sends nothing: credentials are not needed to see what would be sent.
-            if (DryRun && definition.IsSecret)
-            {
-                continue;
-            }
+            .Concat(_values.Missing(needed, exemptSecrets: DryRun))
+            .ToList();
 
-            problems.Add($"--{definition.Argument} ({definition.Environment}): missing; expected {definition.Expected}");
-        }
+    /// <summary>The S3 location, for a task that declared <see cref="ParameterGroup.S3Location"/>.</summary>
+    public S3Settings RequireS3()
+    {
+        Require(d => d.Group == ParameterGroup.S3Location, nameof(ParameterGroup.S3Location));
+        var region = _values.Text(Arg.S3Region)!;
+        return new S3Settings(
+            WithTrailingSlash(_values.Url(Arg.S3Endpoint) ?? new Uri($"https://s3.{region}.amazonaws.com")),
+            _values.Text(Arg.S3Bucket)!,
+            _values.TextOrDefault(Arg.S3Prefix).Trim('/'),
+            region,
+            _values.Bool(Arg.S3PathStyle));
+    }
 
-        return problems;
+    /// <summary>The S3 keys, for a task that declared <see cref="ParameterGroup.S3Credentials"/> and is not a dry run.</summary>
+    public S3Credentials RequireS3Credentials()
+    {
+        Require(d => d.Group == ParameterGroup.S3Credentials, nameof(ParameterGroup.S3Credentials));
+        return new S3Credentials(_values.Text(Arg.S3AccessKey)!, _values.Text(Arg.S3SecretKey)!);
+    }
+
+    /// <summary>The region service, for a task that declared <see cref="ParameterGroup.Region"/>.</summary>
+    public RegionSettings RequireRegion()
+    {
+        Require(d => d is { Group: ParameterGroup.Region, IsSecret: false }, nameof(ParameterGroup.Region));
+        return new RegionSettings(WithTrailingSlash(_values.Url(Arg.RegionUrl)!), _values.Uuid(Arg.OrganizationId)!.Value, _values.Uuid(Arg.RegionId)!.Value);
+    }
+
+    /// <summary>The region token, for a task that declared <see cref="ParameterGroup.Region"/> and is not a dry run.</summary>
+    public RegionCredentials RequireRegionCredentials()
+    {
+        Require(d => d is { Group: ParameterGroup.Region, IsSecret: true }, nameof(ParameterGroup.Region));
+        return new RegionCredentials(_values.Text(Arg.Token)!);
     }
 
     /// <summary>Each input with its source, for --verbosity=diagnostic. Secrets show only whether they are set.</summary>
-    public IEnumerable<string> Describe()
+    public IEnumerable<string> Describe() => _values.Describe();
+
+    /// <summary>
+    /// A task asking for settings the lifetime did not check is a bug in the task (a missing NeedsInputs, or a
+    /// credential asked for in a dry run), not a user error: say which, rather than hand it a null.
+    /// </summary>
+    private void Require(Func<ParameterDefinition, bool> which, string group)
     {
-        foreach (var definition in ParameterCatalog.All)
+        if (_values.Unusable(which) is { Count: > 0 } unusable)
         {
-            var resolved = _values[definition.Argument];
-            var shown = resolved.Value is null ? "(unset)" : definition.IsSecret ? "(set)" : resolved.Value;
-            yield return $"{definition.Argument} = {shown} [{resolved.Source}]";
+            throw new InvalidOperationException(
+                $"{string.Join(", ", unusable)} missing or invalid: a task asked for them without [NeedsInputs(ParameterGroup.{group})], or asked for a credential in a dry run");
         }
     }
 
-    private string? Raw(string argument)
+    /// <summary>Relative paths resolve under a base URL only when it ends in '/' (<c>new Uri(base, "images")</c>).</summary>
+    private static Uri WithTrailingSlash(Uri uri) =>
+        uri.AbsoluteUri.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
+
+    private BaseImageSource? ResolveBaseImage()
     {
-        var value = _values[argument].Value;
-        return string.IsNullOrEmpty(value) && ParameterCatalog.Get(argument).Default is null ? null : value;
-    }
-
-    private bool Bool(string argument) => Rules.TryParseBoolean(Raw(argument) ?? "false", out var b) && b;
-
-    private IReadOnlyList<string> ResolveImages(string selection, string target, IReadOnlyCollection<string> imageNames)
-    {
-        var imageSource = _values[Arg.Image].Source;
-        if (TargetImages.TryGetValue(target, out var fixedImage))
+        // Whether each was given, not whether it is well-formed: a malformed one is reported on its own.
+        var (imageGiven, checksumGiven) = (_values.IsSet(Arg.BaseImage), _values.IsSet(Arg.BaseImageChecksum));
+        if (imageGiven && !checksumGiven)
         {
-            if (imageSource != ValueSource.Default && selection != fixedImage && selection != "all")
-            {
-                _problems.Add(new(ParameterGroup.Images, $"--{Arg.Image} ({Env.Image}) = '{selection}': target {target} builds {fixedImage} only; drop --{Arg.Image} or use --target=BuildBoth"));
-            }
-
-            return [fixedImage];
+            _problems.Add(new(ParameterGroup.None, $"--{Arg.BaseImageChecksum} ({Env.BaseImageChecksum}): missing; --{Arg.BaseImage} needs its SHA-256, expected sha256:<64 hex digits>"));
+        }
+        else if (!imageGiven && checksumGiven)
+        {
+            _problems.Add(new(ParameterGroup.None, $"--{Arg.BaseImage} ({Env.BaseImage}): missing; --{Arg.BaseImageChecksum} is only used with it"));
         }
 
-        if (selection == "all")
+        if (_values.Text(Arg.BaseImage) is not { } location || _values.Text(Arg.BaseImageChecksum) is not { } checksum)
         {
-            return imageNames.ToList();
+            return null;
         }
 
-        var chosen = Rules.SplitList(selection);
-        var unknown = chosen.Where(n => !imageNames.Contains(n)).ToList();
-        if (unknown.Count > 0)
-        {
-            _problems.Add(new(ParameterGroup.Images, $"--{Arg.Image} ({Env.Image}) = '{selection}': no image named '{string.Join("', '", unknown)}'; expected {string.Join(", ", imageNames)} or all"));
-        }
-
-        return chosen.Where(imageNames.Contains).ToList();
+        checksum = checksum.ToLowerInvariant();
+        return new BaseImageSource(location, checksum.StartsWith("sha256:", StringComparison.Ordinal) ? checksum : "sha256:" + checksum);
     }
 }

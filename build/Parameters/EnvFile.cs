@@ -6,7 +6,8 @@ namespace GpuImageBuilder.Build.Parameters;
 /// </summary>
 public static class EnvFile
 {
-    public static IReadOnlyDictionary<string, string> Parse(string path, string text)
+    /// <summary>The file's values; each line that is not <c>KEY=value</c> is added to <paramref name="problems"/> and skipped.</summary>
+    public static IReadOnlyDictionary<string, string> Parse(string path, string text, ICollection<string> problems)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var lineNumber = 0;
@@ -27,7 +28,8 @@ public static class EnvFile
             var eq = line.IndexOf('=');
             if (eq <= 0)
             {
-                throw new ParameterException($"{path}:{lineNumber}: not a KEY=value line; fix or remove that line");
+                problems.Add($"{path}:{lineNumber}: not a KEY=value line; fix or remove that line");
+                continue;
             }
 
             var key = line[..eq].Trim();

@@ -18,6 +18,8 @@ public sealed record ResolvedValue(string? Value, ValueSource Source);
 /// <summary>
 /// Looks each parameter up in precedence order: command-line argument, environment variable, .env file,
 /// cake.config, default. The .env file is read once; a missing default .env is fine, a missing explicit one is not.
+/// What cannot be used (a missing explicit .env, a malformed line, a name the build does not know) is collected in
+/// <see cref="Problems"/> rather than thrown, so that it is reported with every other problem, before any task.
 /// </summary>
 public sealed class ParameterSources
 {
@@ -25,12 +27,15 @@ public sealed class ParameterSources
     private readonly Func<string, string?> _environment;
     private readonly Func<string, string?> _config;
     private readonly IReadOnlyDictionary<string, string> _envFile;
+    private readonly List<ParameterProblem> _problems = [];
 
+    /// <param name="argumentNames">Every name given on the command line (without dashes), to find the unknown ones.</param>
     public ParameterSources(
         Func<string, string?> argument,
         Func<string, string?> environment,
         Func<string, string?> config,
-        Func<string, string?> readFile)
+        Func<string, string?> readFile,
+        IEnumerable<string>? argumentNames = null)
     {
         _argument = argument;
         _environment = environment;
@@ -42,16 +47,25 @@ public sealed class ParameterSources
         var text = readFile(path);
         if (text is null && explicitPath is not null)
         {
-            throw new ParameterException(
-                $"--{Arg.EnvFile} ({Env.EnvFile}) = '{explicitPath}': file not found; create it or drop the option");
+            _problems.Add(new(ParameterGroup.None, $"--{Arg.EnvFile} ({Env.EnvFile}) = '{explicitPath}': file not found; create it or drop the option"));
         }
 
         EnvFilePath = text is null ? null : path;
-        _envFile = text is null ? new Dictionary<string, string>() : EnvFile.Parse(path, text);
+        var envFileProblems = new List<string>();
+        _envFile = text is null ? new Dictionary<string, string>() : EnvFile.Parse(path, text, envFileProblems);
+        _problems.AddRange(envFileProblems.Select(p => new ParameterProblem(ParameterGroup.None, p)));
+        _problems.AddRange(KnownNames.UnknownArguments(argumentNames ?? []).Select(p => new ParameterProblem(ParameterGroup.None, p)));
+        if (EnvFilePath is not null)
+        {
+            _problems.AddRange(KnownNames.UnknownEnvFileKeys(EnvFilePath, _envFile.Keys).Select(p => new ParameterProblem(ParameterGroup.None, p)));
+        }
     }
 
     /// <summary>The .env file that was read, or null.</summary>
     public string? EnvFilePath { get; }
+
+    /// <summary>Inputs that could not be read, whatever the target; each phrased for the user, never with a secret.</summary>
+    public IReadOnlyList<ParameterProblem> Problems => _problems;
 
     public static ParameterSources FromCake(ICakeContext context)
     {
@@ -60,7 +74,8 @@ public sealed class ParameterSources
             name => args.HasArgument(name) ? args.GetArguments(name).Last() : null,
             name => context.Environment.GetEnvironmentVariable(name),
             key => context.Configuration.GetValue(key),
-            path => File.Exists(path) ? File.ReadAllText(path) : null);
+            path => File.Exists(path) ? File.ReadAllText(path) : null,
+            args.GetArguments().Keys);
     }
 
     public ResolvedValue Resolve(ParameterDefinition definition)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace GpuImageBuilder.Build.Parameters;
@@ -31,10 +32,11 @@ public static partial class Rules
     [GeneratedRegex("^[a-z]+$")]
     private static partial Regex Codename();
 
-    [GeneratedRegex(@"^(\d+)([MG])$")]
+    // Digit counts are bounded so that a value that matches always parses (no overflow past the rule).
+    [GeneratedRegex(@"^(\d{1,9})([MG])$")]
     private static partial Regex Size();
 
-    [GeneratedRegex(@"^(\d+h)?(\d+m)?(\d+s)?$")]
+    [GeneratedRegex(@"^(?:(\d{1,4})h)?(?:(\d{1,6})m)?(?:(\d{1,8})s)?$")]
     private static partial Regex Duration();
 
     [GeneratedRegex("^(sha256:)?[0-9a-f]{64}$")]
@@ -82,9 +84,13 @@ public static partial class Rules
     public static string? Accelerator(string v) => v is "auto" or "kvm" or "tcg" ? null : "must be auto, kvm or tcg";
 
     public static string? MemoryMiB(string v) =>
-        int.TryParse(v, out var m) && m is >= 512 and <= 1048576 ? null : "not a number of MiB between 512 and 1048576";
+        TryParseCount(v, out var m) && m is >= 512 and <= 1048576 ? null : "not a number of MiB between 512 and 1048576";
 
-    public static string? Cpus(string v) => int.TryParse(v, out var c) && c is >= 1 and <= 256 ? null : "not a CPU count between 1 and 256";
+    public static string? Cpus(string v) => TryParseCount(v, out var c) && c is >= 1 and <= 256 ? null : "not a CPU count between 1 and 256";
+
+    /// <summary>Plain decimal digits only (no sign, spaces or separators): what the rules accept is what is parsed.</summary>
+    public static bool TryParseCount(string v, out int value) =>
+        int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out value);
 
     public static string? DiskSize(string v)
     {
@@ -94,37 +100,52 @@ public static partial class Rules
             return "not a size like 8G or 8192M";
         }
 
-        var mib = long.Parse(m.Groups[1].Value) * (m.Groups[2].Value == "G" ? 1024 : 1);
-        return mib < 1024 ? "smaller than 1G" : null;
+        return DiskSizeBytes(v) < 1024L * 1024 * 1024 ? "smaller than 1G" : null;
     }
 
+    /// <summary>The size in bytes of a value that passed <see cref="DiskSize"/>.</summary>
     public static long DiskSizeBytes(string v)
     {
         var m = Size().Match(v);
-        return long.Parse(m.Groups[1].Value) * 1024L * 1024L * (m.Groups[2].Value == "G" ? 1024 : 1);
+        return long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * 1024L * 1024L * (m.Groups[2].Value == "G" ? 1024 : 1);
     }
 
     public static string? PackerDuration(string v) =>
-        v.Length > 0 && Duration().IsMatch(v) && v != "0s" ? null : "not a duration like 90m or 2h";
+        v.Length > 0 && Duration().IsMatch(v) && ParseDuration(v) > TimeSpan.Zero ? null : "not a duration like 90m or 2h";
 
+    /// <summary>The length of a value that passed <see cref="PackerDuration"/>.</summary>
     public static TimeSpan ParseDuration(string v)
     {
         var m = Duration().Match(v);
-        int Part(int g) => m.Groups[g].Success ? int.Parse(m.Groups[g].Value[..^1]) : 0;
-        return new TimeSpan(Part(1), Part(2), Part(3));
+        long Part(int g) => m.Groups[g].Success ? long.Parse(m.Groups[g].Value, CultureInfo.InvariantCulture) : 0;
+        return TimeSpan.FromSeconds((Part(1) * 3600) + (Part(2) * 60) + Part(3));
     }
 
     public static string? Checksum(string v) =>
         Sha256().IsMatch(v.ToLowerInvariant()) ? null : "not a SHA-256 like sha256:<64 hex digits>";
 
+    /// <summary>
+    /// A URL is Packer's to fetch; a local file is checked here, so that a wrong path is one line before the build
+    /// rather than a Packer error minutes into it. (On Unix an absolute path parses as a file:// URI: check it too.)
+    /// </summary>
     public static string? BaseImage(string v)
     {
-        if (Uri.TryCreate(v, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" or "file")
+        if (Uri.TryCreate(v, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
         {
-            return null;
+            return uri.Host.Length > 0 ? null : "not an http(s) URL";
         }
 
-        return File.Exists(v) ? null : "neither an http(s) URL nor an existing file";
+        if (uri is { IsFile: true })
+        {
+            return File.Exists(uri.LocalPath) ? null : $"no such file '{uri.LocalPath}'";
+        }
+
+        if (uri is not null)
+        {
+            return $"'{uri.Scheme}:' is neither http(s) nor a local file";
+        }
+
+        return File.Exists(v) ? null : $"no such file '{Path.GetFullPath(v)}'";
     }
 
     public static string? HttpUrl(string v) =>

@@ -49,7 +49,7 @@ public sealed partial class AssetValidator(ICommandRunner runner, PackerTool pac
     public async Task<IReadOnlyList<ValidationProblem>> ValidateAsync(AssetPaths assets, ImageCatalog catalog, BuildParameters parameters, string workDirectory)
     {
         var problems = new ConcurrentBag<ValidationProblem>();
-        foreach (var p in CheckDefinitions(assets, catalog).Concat(CheckDefaults(assets)))
+        foreach (var p in CheckDefinitions(assets, catalog).Concat(CheckDefaults(assets)).Concat(ShellHelperCopies.Check(assets)))
         {
             problems.Add(p);
         }

@@ -57,8 +57,19 @@ public sealed class PrecedenceTests
     [Test]
     public void A_malformed_env_file_line_is_reported_by_line_number_without_its_text()
     {
-        var ex = Assert.Throws<ParameterException>(() => new ParameterSources(_ => null, _ => null, _ => null, _ => "A=1\nsupersecretvalue\n"));
-        Assert.That(ex!.Message, Is.EqualTo(".env:2: not a KEY=value line; fix or remove that line"));
+        var sources = new ParameterSources(_ => null, _ => null, _ => null, _ => "NSCALE_ORG_ID=x\nsupersecretvalue\n");
+        Assert.That(sources.Problems.Select(p => p.Message), Is.EqualTo(new[] { ".env:2: not a KEY=value line; fix or remove that line" }));
+        Assert.That(sources.Resolve(ParameterCatalog.Get(Arg.OrganizationId)).Value, Is.EqualTo("x"), "the other lines are still read");
+    }
+
+    [Test]
+    public void A_misspelt_env_file_key_is_reported_with_the_nearest_variable()
+    {
+        var sources = new ParameterSources(_ => null, _ => null, _ => null, _ => "NSCALE_API_TOKN=abc\nS3_BUCKET=b\n");
+        Assert.That(sources.Problems.Select(p => p.Message), Is.EqualTo(new[]
+        {
+            ".env: NSCALE_API_TOKN is not a parameter's environment variable; did you mean NSCALE_API_TOKEN? (--help lists them all)",
+        }));
     }
 
     [Test]

@@ -48,7 +48,10 @@ public sealed class ValidationTests
     [TestCase(Arg.NvidiaContainerToolkitVersion, "latest", "not a version like 1.17.8")]
     [TestCase(Arg.GpuModels, "H100,H200-SXM", "'H200-SXM' may contain only letters, digits and _")]
     [TestCase(Arg.GpuModels, ",", "no GPU model given")]
-    [TestCase(Arg.BaseImage, "ftp://mirror/x.img", "neither an http(s) URL nor an existing file")]
+    [TestCase(Arg.BaseImage, "ftp://mirror/x.img", "'ftp:' is neither http(s) nor a local file")]
+    [TestCase(Arg.BaseImage, "/nonexistent/jammy.img", "no such file '/nonexistent/jammy.img'")]
+    [TestCase(Arg.BaseImage, "file:///nonexistent/jammy.img", "no such file '/nonexistent/jammy.img'")]
+    [TestCase(Arg.BaseImage, "images/jammy.img", "no such file")]
     [TestCase(Arg.BaseImageChecksum, "md5:abc", "not a SHA-256")]
     [TestCase(Arg.Accelerator, "hvf", "must be auto, kvm or tcg")]
     [TestCase(Arg.Memory, "2G", "not a number of MiB")]
@@ -56,6 +59,11 @@ public sealed class ValidationTests
     [TestCase(Arg.DiskSize, "8GB", "not a size like 8G")]
     [TestCase(Arg.DiskSize, "512M", "smaller than 1G")]
     [TestCase(Arg.PackerTimeout, "forever", "not a duration like 90m")]
+    [TestCase(Arg.PackerTimeout, "0m", "not a duration like 90m")]
+    [TestCase(Arg.PackerTimeout, "99999999999h", "not a duration like 90m")]
+    [TestCase(Arg.Memory, "+2048", "not a number of MiB")]
+    [TestCase(Arg.Memory, "99999999999", "not a number of MiB")]
+    [TestCase(Arg.DiskSize, "99999999999G", "not a size like 8G")]
     [TestCase(Arg.S3Endpoint, "s3.example.com", "not an http(s) URL")]
     [TestCase(Arg.S3Bucket, "My_Bucket", "not an S3 bucket name")]
     [TestCase(Arg.S3Prefix, "/abs", "must be relative")]
@@ -66,6 +74,12 @@ public sealed class ValidationTests
     [TestCase(Arg.OrganizationId, "acme", "not a UUID")]
     [TestCase(Arg.RegionId, "c7568e2d", "not a UUID")]
     [TestCase(Arg.DryRun, "perhaps", "not true or false")]
+    [TestCase(Arg.Force, "always", "not true or false")]
+    [TestCase(Arg.KeepVm, "2", "not true or false")]
+    [TestCase(Arg.SmokeTimeout, "10 minutes", "not a duration like 90m")]
+    [TestCase(Arg.StallTimeout, "a while", "not a duration like 90m")]
+    [TestCase(Arg.OutputDir, "", "is empty")]
+    [TestCase(Arg.Definitions, " ", "is empty")]
     public void A_malformed_value_is_reported_with_its_argument_environment_variable_and_valid_form(string arg, string value, string reason)
     {
         var definition = ParameterCatalog.Get(arg);
@@ -80,6 +94,9 @@ public sealed class ValidationTests
         Assert.That(problems[0], Does.StartWith($"--{arg} ({definition.Environment})"));
         Assert.That(problems[0], Does.Contain(reason));
         Assert.That(problems[0], Does.Contain("expected"));
+
+        // A value the user gave is checked whatever the target: Validate needs only the image inputs.
+        Assert.That(Parameters("Validate", [(arg, value), .. extra]).Check(ParameterGroup.Images), Is.EqualTo(problems));
     }
 
     [TestCase("Qz9SECRETx with space", Arg.Token)]
@@ -103,12 +120,22 @@ public sealed class ValidationTests
     }
 
     [Test]
-    public void Only_the_inputs_of_the_tasks_that_run_are_checked()
+    public void A_missing_input_is_checked_only_for_the_tasks_that_need_it()
     {
-        var parameters = Parameters("Validate", (Arg.Token, null), (Arg.S3Bucket, "BAD BUCKET"));
+        var parameters = Parameters("Validate", (Arg.Token, null), (Arg.S3Bucket, null));
         Assert.That(parameters.Check(ParameterGroup.Images), Is.Empty);
-        Assert.That(parameters.Check(ParameterGroup.Region), Has.Some.StartWith("--token"));
-        Assert.That(parameters.Check(ParameterGroup.S3Location), Has.Some.StartWith("--s3-bucket"));
+        Assert.That(parameters.Check(ParameterGroup.Region), Has.One.StartWith("--token (NSCALE_API_TOKEN): missing"));
+        Assert.That(parameters.Check(ParameterGroup.S3Location), Has.One.StartWith("--s3-bucket (S3_BUCKET): missing"));
+    }
+
+    [Test]
+    public void An_empty_value_of_a_parameter_without_a_default_is_unset()
+    {
+        // An example.env line left empty (NSCALE_API_TOKEN=) is "not given": missing where needed, fine elsewhere.
+        var parameters = Parameters("Validate", (Arg.Token, string.Empty), (Arg.S3Endpoint, string.Empty));
+        Assert.That(parameters.Check(ParameterGroup.Images | ParameterGroup.S3Location), Is.Empty);
+        Assert.That(parameters.Check(ParameterGroup.Region), Has.One.StartWith("--token (NSCALE_API_TOKEN): missing"));
+        Assert.That(parameters.RequireS3().Endpoint, Is.EqualTo(new Uri("https://s3.us-east-1.amazonaws.com/")));
     }
 
     [Test]
@@ -118,6 +145,8 @@ public sealed class ValidationTests
             Has.One.StartWith("--base-image-checksum (GPU_IMAGE_BASE_IMAGE_CHECKSUM): missing"));
         Assert.That(Parameters("BuildQcow2", (Arg.BaseImageChecksum, "sha256:" + new string('b', 64))).Check(ParameterGroup.Build),
             Has.One.StartWith("--base-image (GPU_IMAGE_BASE_IMAGE): missing"));
+        Assert.That(Parameters("Validate", (Arg.BaseImage, "https://mirror.example/jammy.img")).Check(ParameterGroup.Images),
+            Has.One.StartWith("--base-image-checksum (GPU_IMAGE_BASE_IMAGE_CHECKSUM): missing"), "given values are checked whatever the target");
         var ok = Parameters("BuildQcow2", (Arg.BaseImage, "https://mirror.example/jammy.img"), (Arg.BaseImageChecksum, new string('C', 64)));
         Assert.That(ok.Check(ParameterGroup.Build), Is.Empty);
         Assert.That(ok.BaseImage!.Checksum, Is.EqualTo("sha256:" + new string('c', 64)));
@@ -158,8 +187,8 @@ public sealed class ValidationTests
     public void Settings_records_never_print_secrets()
     {
         var parameters = Parameters();
-        Assert.That(parameters.Region.ToString(), Does.Not.Contain(ValidInputs.Token).And.Contain("Token = (set)"));
-        Assert.That(parameters.S3.ToString(), Does.Not.Contain(ValidInputs.SecretKey).And.Not.Contain(ValidInputs.AccessKey));
+        Assert.That(parameters.RequireRegionCredentials().ToString(), Does.Not.Contain(ValidInputs.Token).And.Contain("Token = (set)"));
+        Assert.That(parameters.RequireS3Credentials().ToString(), Does.Not.Contain(ValidInputs.SecretKey).And.Not.Contain(ValidInputs.AccessKey));
         Assert.That(parameters.Describe(), Has.None.Contains(ValidInputs.Token));
     }
 

@@ -119,6 +119,16 @@ public sealed class AssetValidatorTests
     }
 
     [Test]
+    public async Task A_shared_helper_copy_that_drifts_is_reported()
+    {
+        using var sandbox = new AssetSandbox();
+        sandbox.Replace("scripts/02-gpu-prerequisites.sh", "\t\t-o Dpkg::Options::=--force-confold \\\n", "\t\t-o Dpkg::Options::=--force-confnew \\\n");
+        var problems = await Validate(sandbox);
+        Assert.That(problems, Has.One.Matches<ValidationProblem>(p => p != null &&
+            p.File == "scripts/02-gpu-prerequisites.sh" && p.Line > 0 && p.Message.StartsWith("shared helper apt_get() differs from its copy in scripts/01-system-update.sh, ")), string.Join("\n", problems));
+    }
+
+    [Test]
     public async Task A_bad_firmware_flag_in_a_definition_is_reported()
     {
         using var sandbox = new AssetSandbox();
