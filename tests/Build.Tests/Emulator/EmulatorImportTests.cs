@@ -8,18 +8,11 @@ namespace GpuImageBuilder.Build.Tests.Emulator;
 /// <summary>The background import: pending, creating, then ready with the size in GiB, or failed.</summary>
 [TestFixture]
 [Category("Emulator")]
-public sealed class EmulatorImportTests
+public sealed class EmulatorImportTests : EmulatorFixture
 {
     private const long MiB = 1 << 20;
     private const long GiB = 1 << 30;
 
-    private EmulatorSession _session = null!;
-
-    [OneTimeSetUp]
-    public async Task Start() => _session = await EmulatorSession.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _session.DisposeAsync();
 
     [Test]
     public async Task An_image_goes_pending_creating_ready_and_every_answer_matches_the_spec()
@@ -69,37 +62,37 @@ public sealed class EmulatorImportTests
     [Test]
     public async Task The_hidden_v1_list_shows_an_image_only_once_it_is_ready()
     {
-        var url = _session.Objects.Add("v1-ready.raw", 2 * MiB);
-        var id = await _session.CreatedIdAsync(ImagePayloads.Gpu("v1-ready", url));
+        var url = Session.Objects.Add("v1-ready.raw", 2 * MiB);
+        var id = await Session.CreatedIdAsync(ImagePayloads.Gpu("v1-ready", url));
         Assert.That(await V1IdsAsync(), Does.Not.Contain(id));
-        await _session.WaitForFinalStateAsync(id);
+        await Session.WaitForFinalStateAsync(id);
         Assert.That(await V1IdsAsync(), Does.Contain(id));
     }
 
     [Test]
     public async Task An_object_that_vanishes_before_the_download_leaves_the_image_failed()
     {
-        var url = _session.Objects.Add("vanishing.raw", 2 * MiB);
-        var id = await _session.CreatedIdAsync(ImagePayloads.Gpu("vanishing", url));
-        _session.Objects.Vanish("vanishing.raw");
-        var (image, _) = await _session.WaitForFinalStateAsync(id);
+        var url = Session.Objects.Add("vanishing.raw", 2 * MiB);
+        var id = await Session.CreatedIdAsync(ImagePayloads.Gpu("vanishing", url));
+        Session.Objects.Vanish("vanishing.raw");
+        var (image, _) = await Session.WaitForFinalStateAsync(id);
         Assert.That(image.GetProperty("status").GetProperty("state").GetString(), Is.EqualTo("failed"));
-        Assert.That(_session.Host.Images.Get(Guid.Parse(id))!.FailureReason, Does.Contain("404"));
+        Assert.That(Session.Host.Images.Get(Guid.Parse(id))!.FailureReason, Does.Contain("404"));
     }
 
     [Test]
     public async Task An_object_cut_off_mid_download_leaves_the_image_failed()
     {
-        var url = _session.Objects.Add("cut.raw", 8 * MiB, dataBytes: 8 * MiB);
-        var id = await _session.CreatedIdAsync(ImagePayloads.Gpu("cut", url));
-        _session.Objects.Cut("cut.raw");
-        var (image, _) = await _session.WaitForFinalStateAsync(id);
+        var url = Session.Objects.Add("cut.raw", 8 * MiB, dataBytes: 8 * MiB);
+        var id = await Session.CreatedIdAsync(ImagePayloads.Gpu("cut", url));
+        Session.Objects.Cut("cut.raw");
+        var (image, _) = await Session.WaitForFinalStateAsync(id);
         Assert.That(image.GetProperty("status").GetProperty("state").GetString(), Is.EqualTo("failed"));
     }
 
     private async Task<List<string?>> V1IdsAsync()
     {
-        using var response = await _session.SendAsync(HttpMethod.Get, EmulatorSession.ImagesPath("org-a"), EmulatorSession.Full);
+        using var response = await Session.SendAsync(HttpMethod.Get, EmulatorSession.ImagesPath("org-a"), EmulatorSession.Full);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.EnumerateArray()
             .Select(i => i.GetProperty("metadata").GetProperty("id").GetString()).ToList();

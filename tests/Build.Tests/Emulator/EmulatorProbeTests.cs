@@ -7,54 +7,46 @@ namespace GpuImageBuilder.Build.Tests.Emulator;
 /// <summary>The boot-sector check on spec.uri before anything is created: raw images only, by URL.</summary>
 [TestFixture]
 [Category("Emulator")]
-public sealed class EmulatorProbeTests
+public sealed class EmulatorProbeTests : EmulatorFixture
 {
-    private EmulatorSession _session = null!;
-
-    [OneTimeSetUp]
-    public async Task Start() => _session = await EmulatorSession.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _session.DisposeAsync();
-
     [Test]
     public async Task An_object_without_55_AA_at_offset_510_is_422_and_creates_nothing()
     {
-        var url = _session.Objects.Add("qcow-like.raw", 2 << 20, bootSignature: false);
-        using var response = await _session.CreateAsync(ImagePayloads.Gpu("no-signature", url));
+        var url = Session.Objects.Add("qcow-like.raw", 2 << 20, bootSignature: false);
+        using var response = await Session.CreateAsync(ImagePayloads.Gpu("no-signature", url));
         await AssertUnprocessable(response, "master boot record");
-        Assert.That(_session.Host.Images.All().Select(i => i.Name), Does.Not.Contain("no-signature"));
+        Assert.That(Session.Host.Images.All().Select(i => i.Name), Does.Not.Contain("no-signature"));
     }
 
     [Test]
     public async Task The_check_reads_only_bytes_0_to_511_by_range()
     {
-        var url = _session.Objects.Add("probed.raw", 4 << 20);
-        _session.Objects.Ranges.Clear();
-        using var response = await _session.CreateAsync(ImagePayloads.Gpu("probed", url));
+        var url = Session.Objects.Add("probed.raw", 4 << 20);
+        Session.Objects.Ranges.Clear();
+        using var response = await Session.CreateAsync(ImagePayloads.Gpu("probed", url));
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That(_session.Objects.Ranges.First(), Is.EqualTo("bytes=0-511"));
+        Assert.That(Session.Objects.Ranges.First(), Is.EqualTo("bytes=0-511"));
     }
 
     [Test]
     public async Task A_url_that_answers_404_is_422()
     {
-        using var response = await _session.CreateAsync(ImagePayloads.Gpu("missing", _session.Objects.UrlOf("nothing-here.raw")));
+        using var response = await Session.CreateAsync(ImagePayloads.Gpu("missing", Session.Objects.UrlOf("nothing-here.raw")));
         await AssertUnprocessable(response, "status code");
     }
 
     [Test]
     public async Task An_unreachable_url_is_422()
     {
-        using var response = await _session.CreateAsync(ImagePayloads.Gpu("unreachable", new Uri($"http://127.0.0.1:{ClosedPort()}/x.raw")));
+        using var response = await Session.CreateAsync(ImagePayloads.Gpu("unreachable", new Uri($"http://127.0.0.1:{ClosedPort()}/x.raw")));
         await AssertUnprocessable(response, "ensure the URL is correct");
     }
 
     [Test]
     public async Task A_range_answer_shorter_than_a_sector_is_400_as_in_the_service()
     {
-        var url = _session.Objects.Add("tiny.raw", 100, dataBytes: 100);
-        using var response = await _session.CreateAsync(ImagePayloads.Gpu("tiny", url));
+        var url = Session.Objects.Add("tiny.raw", 100, dataBytes: 100);
+        using var response = await Session.CreateAsync(ImagePayloads.Gpu("tiny", url));
         var text = await response.Content.ReadAsStringAsync();
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), text);
         Assert.That(text, Does.Contain("incorrect response size for range"));

@@ -10,21 +10,8 @@ namespace GpuImageBuilder.Build.Tests.Emulator;
 /// </summary>
 [TestFixture]
 [Category("Emulator")]
-public sealed class EmulatorValidationTests
+public sealed class EmulatorValidationTests : EmulatorFixture
 {
-    private EmulatorSession _session = null!;
-    private Uri _raw = null!;
-
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        _session = await EmulatorSession.StartAsync();
-        _raw = _session.Objects.Add("valid.raw", 2 << 20);
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _session.DisposeAsync();
-
     private static IEnumerable<TestCaseData> BadBodies()
     {
         yield return Case("name starting with a dash", b => b["metadata"]!["name"] = "-ubuntu", "/metadata/name");
@@ -48,21 +35,21 @@ public sealed class EmulatorValidationTests
     public async Task A_bad_body_is_400_invalid_request_naming_the_field_and_creates_nothing(Action<JsonNode> breakIt, string named)
     {
         var name = "bad-" + Guid.NewGuid().ToString("N")[..8];
-        var body = ImagePayloads.Gpu(name, _raw);
+        var body = ImagePayloads.Gpu(name, Raw);
         breakIt(body);
-        using var response = await _session.CreateAsync(body);
+        using var response = await Session.CreateAsync(body);
         var text = await response.Content.ReadAsStringAsync();
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), text);
         var error = JsonDocument.Parse(text).RootElement;
         Assert.That(error.GetProperty("error").GetString(), Is.EqualTo("invalid_request"));
         Assert.That(error.GetProperty("error_description").GetString(), Does.Contain(named));
-        Assert.That(_session.Host.Images.All().Select(i => i.Name), Does.Not.Contain(name).And.Not.Contain(body["metadata"]!["name"]!.GetValue<string>()));
+        Assert.That(Session.Host.Images.All().Select(i => i.Name), Does.Not.Contain(name).And.Not.Contain(body["metadata"]!["name"]!.GetValue<string>()));
     }
 
     [Test]
     public async Task A_body_that_is_not_json_is_400()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, _session.Url(EmulatorSession.ImagesPath("org-a")))
+        using var request = new HttpRequestMessage(HttpMethod.Post, Session.Url(EmulatorSession.ImagesPath("org-a")))
         {
             Content = new StringContent("{ not json", System.Text.Encoding.UTF8, "application/json"),
         };
@@ -75,15 +62,15 @@ public sealed class EmulatorValidationTests
     [Test]
     public async Task A_body_without_gpu_like_gpu_ready_is_accepted()
     {
-        var id = await _session.CreatedIdAsync(ImagePayloads.WithoutGpu("gpu-ready-like", _raw));
-        Assert.That(_session.Host.Images.Get(Guid.Parse(id))!.Spec.Gpu, Is.Null);
+        var id = await Session.CreatedIdAsync(ImagePayloads.WithoutGpu("gpu-ready-like", Raw));
+        Assert.That(Session.Host.Images.Get(Guid.Parse(id))!.Spec.Gpu, Is.Null);
     }
 
     [Test]
     public async Task A_bad_body_from_a_caller_without_a_token_is_401_not_400()
     {
-        var body = ImagePayloads.Gpu("-bad-and-anonymous", _raw);
-        using var response = await _session.CreateAsync(body, token: null!);
+        var body = ImagePayloads.Gpu("-bad-and-anonymous", Raw);
+        using var response = await Session.CreateAsync(body, token: null!);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
     }
 }
