@@ -4,7 +4,6 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 using GpuImageBuilder.Build.Services.Images;
-using GpuImageBuilder.Build.Services.Pipeline;
 using GpuImageBuilder.Build.Services.Processes;
 
 namespace GpuImageBuilder.Build.Services.Qemu;
