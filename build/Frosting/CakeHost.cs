@@ -16,6 +16,8 @@ namespace Cake.Frosting;
 /// (<c>new CakeHost().UseContext&lt;T&gt;().UseLifetime&lt;T&gt;().Run(args)</c>, tasks found by reflection,
 /// attributes for names and dependencies) so that switching to the real package means deleting this folder and
 /// adding a PackageReference.
+/// Over 200 lines: it stands in for several classes of the real package (host, engine set-up, help, tree and
+/// description runners); it goes away whole with the switch.
 /// </summary>
 public sealed class CakeHost
 {
@@ -134,7 +136,7 @@ public sealed class CakeHost
             typedContext = CreateContext(cakeContext);
             var engine = new CakeEngine(dataService, log);
             var tasks = RegisterTasks(engine, typedContext, provider, options.DryRun);
-            RegisterLifetime(engine, typedContext);
+            RegisterLifetime(engine, typedContext, provider);
 
             if (options.ShowHelp)
             {
@@ -268,14 +270,14 @@ public sealed class CakeHost
         return result;
     }
 
-    private void RegisterLifetime(ICakeEngine engine, ICakeContext context)
+    private void RegisterLifetime(ICakeEngine engine, ICakeContext context, IServiceProvider services)
     {
         if (_lifetimeType is null)
         {
             return;
         }
 
-        var lifetime = Activator.CreateInstance(_lifetimeType)!;
+        var lifetime = ActivatorUtilities.CreateInstance(services, _lifetimeType);
         var setup = _lifetimeType.GetMethod("Setup")!;
         var teardown = _lifetimeType.GetMethod("Teardown")!;
         engine.RegisterSetupAction(info => Invoke(() => setup.Invoke(lifetime, [context, info])));

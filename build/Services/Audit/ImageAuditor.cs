@@ -8,6 +8,7 @@ namespace GpuImageBuilder.Build.Services.Audit;
 /// <c>-i</c>) copies out what the rules need into <c>workDirectory</c>, then <see cref="ImageAuditRules"/> run on that
 /// copy. The image is never written. Everything lands under <c>workDirectory</c> (which the caller removes); only
 /// libguestfs's own appliance cache (/var/tmp/.guestfs-UID) lives elsewhere, and is reused across runs.
+/// Over 200 lines: the guestfish script and the parsing of its answers must change together, so they stay in one class.
 /// </summary>
 public sealed class ImageAuditor(ICommandRunner runner, IBuildLog log)
 {

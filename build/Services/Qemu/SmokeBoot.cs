@@ -20,6 +20,7 @@ public sealed record KeptVm(int ProcessId, int SshPort, string PrivateKey, strin
 /// serial console and powers off. The artifact is never written: the VM runs on a qcow2 overlay one GiB larger
 /// (so first-boot growth has something to grow into). Networking is QEMU's user mode with restrict=on: DHCP
 /// inside, nothing outside.
+/// Over 200 lines: the watched boot and the KEEP_VM boot share the overlay, the seed and the QEMU command line.
 /// </summary>
 public sealed partial class SmokeBoot(ICommandRunner runner, IBuildLog log)
 {
