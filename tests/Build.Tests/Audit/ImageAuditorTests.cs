@@ -27,7 +27,9 @@ public sealed class ImageAuditorTests
         using var tree = new GuestFixture();
         tree.Write("/etc/ssh/ssh_host_ed25519_key", "-----BEGIN OPENSSH PRIVATE KEY-----\nplanted\n-----END OPENSSH PRIVATE KEY-----\n")
             .Write("/root/.bash_history", "nvidia-smi\n")
-            .Write("/etc/machine-id", "0123456789abcdef0123456789abcdef\n");
+            .Write("/etc/machine-id", "0123456789abcdef0123456789abcdef\n")
+            // DKMS's record of a built nvidia module: the image carries a driver its definition does not have.
+            .Write("/var/lib/dkms/nvidia/565.57.01/source/dkms.conf", "PACKAGE_NAME=nvidia\n");
         var work = Path.Combine(tree.Root, "..", Path.GetFileName(tree.Root) + "-work");
         try
         {
@@ -46,7 +48,10 @@ public sealed class ImageAuditorTests
                 "/etc/machine-id: not empty (33 bytes; 99-cleanup must truncate it so every VM gets its own machine ID)",
                 "/etc/ssh/ssh_host_ed25519_key: SSH host key present (99-cleanup must remove host keys)",
                 "/root/.bash_history: shell history present (11 bytes; 99-cleanup must remove it)",
+                "nvidia.ko: this image is defined without the NVIDIA driver, found nvidia module 565.57.01",
             }), lines.ToString());
+            Assert.That(report.Contents.NvidiaKernelModules, Is.EqualTo(new[] { "565.57.01" }), "read from the image");
+            Assert.That(report.Contents.KubernetesVersion, Is.EqualTo("v1.30.14"));
             Assert.That(report.Passed, Is.False);
             Assert.That(report.Packages, Does.Contain(new InstalledPackage("kubelet", "1.30.14-1.1", Held: true)));
             Assert.That(SHA256.HashData(File.ReadAllBytes(image)), Is.EqualTo(before), "the image must not be written");
