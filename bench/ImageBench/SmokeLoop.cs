@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using GpuImageBuilder.Build.Services.Pipeline;
+using GpuImageBuilder.Build.Services;
 using GpuImageBuilder.Build.Services.Processes;
 using GpuImageBuilder.Build.Services.Qemu;
 using GpuImageBuilder.Build.Services.Vm;

@@ -1,12 +1,9 @@
-using System.Runtime.InteropServices;
 using Cake.Core;
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
+using GpuImageBuilder.Build.Hosting;
 using GpuImageBuilder.Build.Images;
 using GpuImageBuilder.Build.Parameters;
-using GpuImageBuilder.Build.Services.Packer;
-using GpuImageBuilder.Build.Services.Processes;
-using GpuImageBuilder.Build.Services.Pipeline;
 
 namespace GpuImageBuilder.Build.Context;
 
@@ -44,55 +41,15 @@ public sealed class BuildContext : FrostingContext
 
         Paths = new ArtifactPaths(Path.GetFullPath(Parameters.OutputDirectory));
         Assets = new AssetPaths(System.Environment.CurrentDirectory);
-        Runner = new CommandRunner();
-        Packer = new PackerTool(Runner);
-        ServiceLog = new CakeServiceLog(context.Log);
-        _pipeline = new Lazy<ImagePipeline>(() => new ImagePipeline(Parameters, Catalog!, Assets, Paths, Runner, Packer, ServiceLog));
 
-        // Ctrl-C (SIGINT), `kill` and CI cancellation (SIGTERM) and a closed terminal (SIGHUP) all stop the child
-        // processes (Packer, QEMU) and clean up, rather than dying mid-write and leaving a VM running. A second
-        // signal is not intercepted: it terminates at once. (A SIGINT that was ignored when the build started, as
-        // for a background job of a non-interactive shell, stays ignored: that is Unix's rule, not ours.)
-        _signals = [.. new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP }.Select(s => PosixSignalRegistration.Create(s, signal =>
-        {
-            if (_cancellation.IsCancellationRequested)
-            {
-                return;
-            }
-
-            signal.Cancel = true;
-            try
-            {
-                context.Log.Warning($"Interrupted ({signal.Signal}): stopping child processes and cleaning up (signal again to kill)...");
-            }
-            catch (IOException)
-            {
-                // SIGHUP: the terminal may already be gone; cleaning up matters more than saying so.
-            }
-
-            _cancellation.Cancel();
-        }))];
+        Interrupts.Install(context.Log);
     }
 
-    // Held for the life of the build: a registration that is collected or disposed stops intercepting its signal.
-    private readonly PosixSignalRegistration[] _signals;
-    private readonly Lazy<ImagePipeline> _pipeline;
-    private readonly CancellationTokenSource _cancellation = new();
-
     /// <summary>Cancelled on Ctrl-C.</summary>
-    public CancellationToken Cancellation => _cancellation.Token;
-
-    public IBuildLog ServiceLog { get; }
-
-    /// <summary>The image steps (BuildQcow2, ConvertRaw, Checksum...), shared by the tasks of one run.</summary>
-    public ImagePipeline Pipeline => _pipeline.Value;
+    public CancellationToken Cancellation => Interrupts.Token;
 
     /// <summary>Templates, scripts and cloud-init of this checkout.</summary>
     public AssetPaths Assets { get; }
-
-    public ICommandRunner Runner { get; }
-
-    public PackerTool Packer { get; }
 
     /// <summary>A scratch folder for one task, removed by the caller's using.</summary>
     public ScratchDirectory Scratch(string purpose) => new(Path.Combine(Paths.Work, $"{purpose}-{Guid.NewGuid():N}"));

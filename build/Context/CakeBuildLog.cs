@@ -1,5 +1,5 @@
 using Cake.Core.Diagnostics;
-using GpuImageBuilder.Build.Services.Pipeline;
+using GpuImageBuilder.Build.Services;
 
 namespace GpuImageBuilder.Build.Context;
 

@@ -6,6 +6,7 @@ using Cake.Core.Diagnostics;
 using Cake.Core.Graph;
 using Cake.Core.IO;
 using Cake.Core.Tooling;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cake.Frosting;
 
@@ -15,14 +16,17 @@ namespace Cake.Frosting;
 /// (<c>new CakeHost().UseContext&lt;T&gt;().UseLifetime&lt;T&gt;().Run(args)</c>, tasks found by reflection,
 /// attributes for names and dependencies) so that switching to the real package means deleting this folder and
 /// adding a PackageReference.
+/// Over 200 lines: it stands in for several classes of the real package (host, engine set-up, help, tree and
+/// description runners); it goes away whole with the switch.
 /// </summary>
 public sealed class CakeHost
 {
     private Type _contextType = typeof(FrostingContext);
     private Type? _lifetimeType;
-    private Assembly _taskAssembly = Assembly.GetEntryAssembly() ?? typeof(CakeHost).Assembly;
+    private readonly List<Assembly> _taskAssemblies = [Assembly.GetEntryAssembly() ?? typeof(CakeHost).Assembly];
     private Func<ICakeContext, string>? _helpText;
     private TextWriter _out = Console.Out;
+    private readonly List<Action<IServiceCollection>> _configureServices = [];
 
     public CakeHost UseContext<TContext>()
         where TContext : ICakeContext
@@ -38,10 +42,21 @@ public sealed class CakeHost
         return this;
     }
 
-    /// <summary>Where tasks are looked for (default: the entry assembly, as in Frosting).</summary>
+    /// <summary>Registers services that tasks receive through their constructors, as in Cake.Frosting.</summary>
+    public CakeHost ConfigureServices(Action<IServiceCollection> configure)
+    {
+        _configureServices.Add(configure);
+        return this;
+    }
+
+    /// <summary>Another assembly whose tasks are registered, besides the entry assembly's (as in Frosting).</summary>
     public CakeHost AddAssembly(Assembly assembly)
     {
-        _taskAssembly = assembly;
+        if (!_taskAssemblies.Contains(assembly))
+        {
+            _taskAssemblies.Add(assembly);
+        }
+
         return this;
     }
 
@@ -74,16 +89,25 @@ public sealed class CakeHost
             return 2;
         }
 
-        // CakeConsole writes ANSI colour codes even into a pipe or file unless NO_COLOR is set.
-        if (Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null)
-        {
-            Environment.SetEnvironmentVariable("NO_COLOR", "1");
-        }
-
         var environment = new CakeEnvironment(new CakePlatform(), new CakeRuntime());
         var console = new CakeConsole(environment);
-        var log = new RedactingLog(new CakeBuildLog(console, options.Verbosity));
         ICakeContext? typedContext = null;
+
+        // Defaults first, then the build's registrations: the last registration of a service wins (its ICakeLog too).
+        var collection = new ServiceCollection();
+        collection.AddSingleton<ICakeEnvironment>(environment);
+        collection.AddSingleton<IConsole>(console);
+        collection.AddSingleton<ICakeLog>(sp => new CakeBuildLog(sp.GetRequiredService<IConsole>()));
+        collection.AddSingleton(typeof(ICakeContext), _ => typedContext ?? throw new InvalidOperationException("the context is not created yet"));
+        collection.AddSingleton(_contextType, _ => typedContext ?? throw new InvalidOperationException("the context is not created yet"));
+        foreach (var configure in _configureServices)
+        {
+            configure(collection);
+        }
+
+        await using var provider = collection.BuildServiceProvider();
+        var log = provider.GetRequiredService<ICakeLog>();
+        log.Verbosity = options.Verbosity;
         try
         {
             var fileSystem = new FileSystem();
@@ -95,7 +119,6 @@ public sealed class CakeHost
             var toolLocator = new ToolLocator(environment, toolRepository, toolStrategy);
             var processRunner = new ProcessRunner(fileSystem, environment, log, toolLocator, configuration);
             var dataService = new CakeDataService();
-            var services = new HostServices();
             var cakeContext = new CakeContext(
                 fileSystem,
                 environment,
@@ -108,15 +131,12 @@ public sealed class CakeHost
                 dataService,
                 configuration,
                 new NoToolInstaller(),
-                services);
+                provider);
 
             typedContext = CreateContext(cakeContext);
-            services.Add(typeof(ICakeContext), typedContext);
-            services.Add(_contextType, typedContext);
-
             var engine = new CakeEngine(dataService, log);
-            var tasks = RegisterTasks(engine, typedContext, options.DryRun);
-            RegisterLifetime(engine, typedContext);
+            var tasks = RegisterTasks(engine, typedContext, provider, options.DryRun);
+            RegisterLifetime(engine, typedContext, provider);
 
             if (options.ShowHelp)
             {
@@ -173,13 +193,6 @@ public sealed class CakeHost
 
             return 0;
         }
-        catch (Exception ex) when (ex.GetBaseException() is OperationCanceledException cancelled)
-        {
-            // Interrupted (Ctrl-C, SIGTERM): the task stopped its child processes and cleaned up on the way out.
-            // 130 is what a shell reports for a command stopped by Ctrl-C.
-            WriteError(log, options.Verbosity, new OperationCanceledException($"Interrupted: {cancelled.Message}; child processes were stopped and nothing half-written was kept", cancelled));
-            return 130;
-        }
         catch (Exception ex)
         {
             WriteError(log, options.Verbosity, ex);
@@ -199,16 +212,17 @@ public sealed class CakeHost
         return (ICakeContext)Invoke(() => ctor.Invoke([cakeContext]))!;
     }
 
-    private IReadOnlyList<(string Name, string? Description)> RegisterTasks(ICakeEngine engine, ICakeContext context, bool dryRun)
+    private IReadOnlyList<(string Name, string? Description)> RegisterTasks(ICakeEngine engine, ICakeContext context, IServiceProvider services, bool dryRun)
     {
-        var taskTypes = _taskAssembly.GetTypes()
+        var taskTypes = _taskAssemblies.SelectMany(a => a.GetTypes())
             .Where(t => typeof(IFrostingTask).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
             .OrderBy(t => t.FullName, StringComparer.Ordinal)
             .ToList();
         var result = new List<(string, string?)>();
         foreach (var type in taskTypes)
         {
-            var task = (IFrostingTask)Activator.CreateInstance(type)!;
+            // Created when first needed, with its services from the container: --help and --tree construct nothing.
+            var instance = new Lazy<IFrostingTask>(() => (IFrostingTask)Invoke(() => ActivatorUtilities.CreateInstance(services, type))!);
             var name = TaskName(type);
             var description = type.GetCustomAttribute<TaskDescriptionAttribute>()?.Description;
             var builder = engine.RegisterTask(name);
@@ -230,24 +244,24 @@ public sealed class CakeHost
             // In a dry run nothing of the task runs, its criteria included: they may touch inputs not yet checked.
             if (Overrides(type, nameof(IFrostingTask.ShouldRun)))
             {
-                builder.WithCriteria(ctx => dryRun || task.ShouldRun(context));
+                builder.WithCriteria(ctx => dryRun || instance.Value.ShouldRun(context));
             }
 
-            builder.Does(() => task.RunAsync(context));
+            builder.Does(() => instance.Value.RunAsync(context));
 
             // Cake treats an error handler as "handled": rethrow so that a failing task always fails the build.
             if (Overrides(type, nameof(IFrostingTask.OnError)))
             {
                 builder.OnError(exception =>
                 {
-                    task.OnError(exception, context);
+                    instance.Value.OnError(exception, context);
                     ExceptionDispatchInfo.Capture(exception).Throw();
                 });
             }
 
             if (Overrides(type, nameof(IFrostingTask.Finally)))
             {
-                builder.Finally(() => task.Finally(context));
+                builder.Finally(() => instance.Value.Finally(context));
             }
 
             result.Add((name, description));
@@ -256,14 +270,14 @@ public sealed class CakeHost
         return result;
     }
 
-    private void RegisterLifetime(ICakeEngine engine, ICakeContext context)
+    private void RegisterLifetime(ICakeEngine engine, ICakeContext context, IServiceProvider services)
     {
         if (_lifetimeType is null)
         {
             return;
         }
 
-        var lifetime = Activator.CreateInstance(_lifetimeType)!;
+        var lifetime = ActivatorUtilities.CreateInstance(services, _lifetimeType);
         var setup = _lifetimeType.GetMethod("Setup")!;
         var teardown = _lifetimeType.GetMethod("Teardown")!;
         engine.RegisterSetupAction(info => Invoke(() => setup.Invoke(lifetime, [context, info])));
@@ -383,15 +397,6 @@ public sealed class CakeHost
         {
             log.Error("Error: {0}", root.Message);
         }
-    }
-
-    private sealed class HostServices : IServiceProvider
-    {
-        private readonly Dictionary<Type, object> _services = [];
-
-        public void Add(Type type, object service) => _services[type] = service;
-
-        public object? GetService(Type serviceType) => _services.GetValueOrDefault(serviceType);
     }
 
     /// <summary>Tools come from the system (apt, PATH), never from Cake's #tool installer.</summary>

@@ -12,6 +12,6 @@ public sealed record ImageDefinition(
     string VarFile,
     IReadOnlyDictionary<string, PackerValue> Variables)
 {
-    /// <summary>Whether this image carries the NVIDIA driver (the firmware-config step is its marker).</summary>
-    public bool HasNvidiaDriver => ImageScripts.Any(s => s.StartsWith("04-", StringComparison.Ordinal) || s.StartsWith("05-", StringComparison.Ordinal));
+    /// <summary>What the image is meant to carry (Kubernetes, NVIDIA driver, firmware option).</summary>
+    public ImageFeatures Features => ImageFeatures.Of(this);
 }

@@ -2,6 +2,8 @@ using Cake.Core.Diagnostics;
 using Cake.Frosting;
 using GpuImageBuilder.Build.Context;
 using GpuImageBuilder.Build.Parameters;
+using GpuImageBuilder.Build.Services.Packer;
+using GpuImageBuilder.Build.Services.Processes;
 using GpuImageBuilder.Build.Services.Validation;
 
 namespace GpuImageBuilder.Build.Tasks;
@@ -9,12 +11,12 @@ namespace GpuImageBuilder.Build.Tasks;
 [TaskName("Validate")]
 [TaskDescription("Fail-first gate: packer validate/fmt, shellcheck, bash -n, cloud-init schema and consistency checks, in seconds.")]
 [NeedsInputs(ParameterGroup.Images)]
-public sealed class ValidateTask : AsyncFrostingTask<BuildContext>
+public sealed class ValidateTask(ICommandRunner runner, PackerTool packer) : AsyncFrostingTask<BuildContext>
 {
     public override async Task RunAsync(BuildContext context)
     {
         using var scratch = context.Scratch("validate");
-        var validator = new AssetValidator(context.Runner, context.Packer);
+        var validator = new AssetValidator(runner, packer);
         var problems = await validator.ValidateAsync(context.Assets, context.Catalog!, context.Parameters, scratch.Path);
         foreach (var problem in problems)
         {

@@ -4,6 +4,8 @@ namespace GpuImageBuilder.Build.Services.Audit;
 /// The audit's rules over a host copy of the image's files (<c>extractedRoot</c> stands for the guest's /: etc/,
 /// root/, home/, var/lib/dpkg/status, and an entry for /swap.img or /swapfile where the image has one). Pure: reads
 /// the copy, never the image. Every rule runs; each violation is one line naming the guest path and what is wrong.
+/// Over 200 lines: one short method per rule, kept together so that the whole list of what an image must be reads
+/// in one file.
 /// </summary>
 public static class ImageAuditRules
 {

@@ -9,8 +9,9 @@ namespace GpuImageBuilder.Build.Services.Audit;
 /// <c>-i</c>) copies out what the rules need into <c>workDirectory</c>, then <see cref="ImageAuditRules"/> run on that
 /// copy. The image is never written. Everything lands under <c>workDirectory</c> (which the caller removes); only
 /// libguestfs's own appliance cache (/var/tmp/.guestfs-UID) lives elsewhere, and is reused across runs.
+/// Over 200 lines: the guestfish script and the parsing of its answers must change together, so they stay in one class.
 /// </summary>
-public sealed class ImageAuditor(ICommandRunner runner)
+public sealed class ImageAuditor(ICommandRunner runner, IBuildLog log)
 {
     /// <summary>The host file names inside workDirectory.</summary>
     public const string ScriptFile = "audit.guestfish";
@@ -38,9 +39,6 @@ public sealed class ImageAuditor(ICommandRunner runner)
     /// probes of the script print as they go (line-buffered through stdbuf), so a healthy session is never silent long.
     /// </summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromMinutes(3);
-
-    /// <summary>Every guestfish output line as it arrives (live status, logs).</summary>
-    public Action<string>? OnLine { get; init; }
 
     public async Task<AuditReport> AuditAsync(string rawImage, AuditExpectations expectations, string workDirectory, bool forceTcg, CancellationToken ct = default)
     {
@@ -91,7 +89,7 @@ public sealed class ImageAuditor(ICommandRunner runner)
                     OnLine = line =>
                     {
                         stall.Activity(line);
-                        OnLine?.Invoke(line);
+                        log.Verbose(line);
                     },
                 });
         }
@@ -165,8 +163,9 @@ public sealed class ImageAuditor(ICommandRunner runner)
             packages = DpkgStatus.Parse(await File.ReadAllTextAsync(target, ct));
         }
 
-        var violations = ImageAuditRules.Check(tree, expectations, packages);
-        return new AuditReport(violations, packages) { GuestfishElapsed = result.Elapsed };
+        var contents = ImageContents.From(packages, ListedNames(result.StdOut, ImageContents.DkmsNvidiaDirectory));
+        List<string> violations = [.. ImageAuditRules.Check(tree, expectations, packages), .. contents.Mismatches(expectations)];
+        return new AuditReport(violations, packages) { GuestfishElapsed = result.Elapsed, Contents = contents };
     }
 
     /// <summary>
@@ -189,6 +188,11 @@ public sealed class ImageAuditor(ICommandRunner runner)
         }
 
         Probe(s, "is-file", DpkgStatusPath, " followsymlinks:true");
+
+        // DKMS keeps one folder per module version it built: nvidia.ko's version without reading the module.
+        s.AppendLine($"echo @@ls {ImageContents.DkmsNvidiaDirectory}");
+        s.AppendLine($"-ls {ImageContents.DkmsNvidiaDirectory}");
+        s.AppendLine("echo @@end");
         foreach (var (guest, tar, required) in Directories)
         {
             s.AppendLine($"{(required ? string.Empty : "-")}tar-out {guest} {tar}");
@@ -222,6 +226,19 @@ public sealed class ImageAuditor(ICommandRunner runner)
         }
 
         return answers;
+    }
+
+    /// <summary>The entries an <c>ls</c> listed between its marker and the end marker (none when it failed).</summary>
+    private static IReadOnlyList<string> ListedNames(string stdout, string directory)
+    {
+        var lines = stdout.Split('\n').Select(l => l.Trim()).ToList();
+        var start = lines.IndexOf($"@@ls {directory}");
+        if (start < 0)
+        {
+            return [];
+        }
+
+        return lines.Skip(start + 1).TakeWhile(l => l != "@@end").Where(l => l.Length > 0 && char.IsAsciiDigit(l[0])).ToList();
     }
 
     private static bool Answer(Dictionary<string, string> answers, string command, string path, CommandResult result) =>

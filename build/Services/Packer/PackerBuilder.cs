@@ -12,7 +12,7 @@ namespace GpuImageBuilder.Build.Services.Packer;
 /// returns the qcow2 left in Packer's output folder. The caller moves it into place: nothing half-written ever sits
 /// where a finished image belongs.
 /// </summary>
-public sealed class PackerBuilder(ICommandRunner runner, PackerTool packer)
+public sealed class PackerBuilder(ICommandRunner runner, PackerTool packer, IBuildLog log)
 {
     public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(30);
 
@@ -38,8 +38,6 @@ public sealed class PackerBuilder(ICommandRunner runner, PackerTool packer)
         BuildParameters parameters,
         AssetPaths assets,
         string cacheDirectory,
-        Action<string> progress,
-        Action<string> detail,
         CancellationToken cancellation)
     {
         await packer.EnsureQemuPluginAsync();
@@ -61,7 +59,7 @@ public sealed class PackerBuilder(ICommandRunner runner, PackerTool packer)
         {
             lock (gate)
             {
-                detail(line);
+                log.Verbose(line);
                 stall.Activity(line);
                 tail.Enqueue(line);
                 if (tail.Count > 40)
@@ -83,7 +81,7 @@ public sealed class PackerBuilder(ICommandRunner runner, PackerTool packer)
                         stall.Arm(StartsVm(step));
                     }
 
-                    progress($"[{run.Image.Name} {watch.Elapsed:mm\\:ss}] {step}");
+                    log.Information($"[{run.Image.Name} {watch.Elapsed:mm\\:ss}] {step}");
                 }
             }
         }
@@ -95,7 +93,7 @@ public sealed class PackerBuilder(ICommandRunner runner, PackerTool packer)
                 {
                     if (watch.Elapsed - lastStepAt >= Heartbeat)
                     {
-                        progress($"[{run.Image.Name} {watch.Elapsed:mm\\:ss}] still running: {step}");
+                        log.Information($"[{run.Image.Name} {watch.Elapsed:mm\\:ss}] still running: {step}");
                         lastStepAt = watch.Elapsed;
                     }
                 }
@@ -140,7 +138,8 @@ public sealed class PackerBuilder(ICommandRunner runner, PackerTool packer)
 
             var cause = lines.LastOrDefault(l => l.Contains("errored", StringComparison.Ordinal) || l.Contains("Error", StringComparison.Ordinal))
                 ?? lines.LastOrDefault() ?? $"exit code {result.ExitCode}";
-            var serial = run.SerialLog is { } log && File.Exists(log) ? $"; serial console: {log}" : string.Empty;
+            // Name the serial log only when QEMU wrote one: a build that failed before the VM started has none.
+            var serial = run.SerialLog is { } qemuSerial && File.Exists(qemuSerial) ? $"; serial console: {qemuSerial}" : string.Empty;
             throw new PackerBuildException($"Packer build of {run.Image.Name} failed at '{step}': {cause.Trim()} (full log above at --verbosity=verbose{serial})");
         }
 

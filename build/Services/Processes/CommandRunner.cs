@@ -25,6 +25,12 @@ public sealed class CommandOptions
     public Action<string>? OnLine { get; init; }
 
     public CancellationToken Cancellation { get; init; }
+
+    /// <summary>
+    /// Written to the command's standard input, which is then closed (no input: closed at once). For secrets a tool
+    /// reads from stdin (<c>--password-stdin</c>): argv is visible to every user in /proc, stdin is not.
+    /// </summary>
+    public string? StandardInput { get; init; }
 }
 
 /// <summary>A command ran past its time limit; its process tree was killed.</summary>
@@ -104,9 +110,9 @@ public sealed class CommandRunner : ICommandRunner
         process.OutputDataReceived += (_, e) => Collect(stdout, e.Data, options.OnLine);
         process.ErrorDataReceived += (_, e) => Collect(stderr, e.Data, options.OnLine);
         process.Start();
-        process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        await FeedInputAsync(process, options.StandardInput);
 
         using var timeout = new CancellationTokenSource(options.Timeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, options.Cancellation);
@@ -128,6 +134,24 @@ public sealed class CommandRunner : ICommandRunner
         // WaitForExitAsync returns when the process exits; this drains the redirected streams.
         process.WaitForExit();
         return new CommandResult(display, process.ExitCode, stdout.ToString(), stderr.ToString(), watch.Elapsed);
+    }
+
+    private static async Task FeedInputAsync(Process process, string? input)
+    {
+        try
+        {
+            if (input is not null)
+            {
+                await process.StandardInput.WriteAsync(input);
+                await process.StandardInput.FlushAsync();
+            }
+
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The command exited without reading all of it (a broken pipe): its exit code tells the rest.
+        }
     }
 
     private static void Collect(StringBuilder buffer, string? line, Action<string>? onLine)

@@ -9,8 +9,9 @@ public sealed record AcceleratorChoice(string Accelerator, string Reason);
 /// Chooses KVM only when a guest really runs on it. /dev/kvm can exist while guests die ("KVM internal error",
 /// nested paravirtual KVM), and QEMU then pauses instead of exiting, so the presence of the device proves nothing:
 /// the probe boots OVMF under KVM for a few seconds and requires its boot manager's first serial line.
+/// <paramref name="kvmDevice"/> is /dev/kvm but for tests of the decision.
 /// </summary>
-public sealed class AcceleratorProbe(ICommandRunner runner)
+public sealed class AcceleratorProbe(ICommandRunner runner, string kvmDevice = "/dev/kvm")
 {
     public const string DefaultFirmware = "/usr/share/ovmf/OVMF.fd";
 
@@ -55,18 +56,18 @@ public sealed class AcceleratorProbe(ICommandRunner runner)
             return new(requested, "requested with --accelerator");
         }
 
-        if (!File.Exists("/dev/kvm"))
+        if (!File.Exists(kvmDevice))
         {
-            return new("tcg", "no /dev/kvm");
+            return new("tcg", $"no {kvmDevice}");
         }
 
         try
         {
-            using var _ = File.Open("/dev/kvm", FileMode.Open, FileAccess.ReadWrite);
+            using var _ = File.Open(kvmDevice, FileMode.Open, FileAccess.ReadWrite);
         }
         catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
         {
-            return new("tcg", $"/dev/kvm is not usable by this user ({ex.Message.Trim()}); add the user to the kvm group for speed");
+            return new("tcg", $"{kvmDevice} is not usable by this user ({ex.Message.Trim()}); add the user to the kvm group for speed");
         }
 
         var serial = Path.Combine(Path.GetTempPath(), $"kvm-probe-{Guid.NewGuid():N}.log");

@@ -1,4 +1,4 @@
-using GpuImageBuilder.Build.Services.Pipeline;
+using GpuImageBuilder.Build.Services;
 
 namespace GpuImageBuilder.Build.Services.Vm;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using GpuImageBuilder.Build.Services.Audit;
 using GpuImageBuilder.Build.Services.Processes;
+using GpuImageBuilder.Build.Tests.Infrastructure;
 
 namespace GpuImageBuilder.Build.Tests.Audit;
 
@@ -26,7 +27,9 @@ public sealed class ImageAuditorTests
         using var tree = new GuestFixture();
         tree.Write("/etc/ssh/ssh_host_ed25519_key", "-----BEGIN OPENSSH PRIVATE KEY-----\nplanted\n-----END OPENSSH PRIVATE KEY-----\n")
             .Write("/root/.bash_history", "nvidia-smi\n")
-            .Write("/etc/machine-id", "0123456789abcdef0123456789abcdef\n");
+            .Write("/etc/machine-id", "0123456789abcdef0123456789abcdef\n")
+            // DKMS's record of a built nvidia module: the image carries a driver its definition does not have.
+            .Write("/var/lib/dkms/nvidia/565.57.01/source/dkms.conf", "PACKAGE_NAME=nvidia\n");
         var work = Path.Combine(tree.Root, "..", Path.GetFileName(tree.Root) + "-work");
         try
         {
@@ -34,9 +37,9 @@ public sealed class ImageAuditorTests
             var image = await tree.BuildRawImageAsync(Path.Combine(work, "fixture.raw"));
             var before = SHA256.HashData(File.ReadAllBytes(image));
 
-            var lines = new List<string>();
+            var lines = new ListLog();
             var watch = Stopwatch.StartNew();
-            var report = await new ImageAuditor(new CommandRunner()) { OnLine = l => { lock (lines) { lines.Add(l); } } }
+            var report = await new ImageAuditor(new CommandRunner(), lines)
                 .AuditAsync(image, GpuReady, Path.Combine(work, "audit"), forceTcg: true);
             TestContext.Out.WriteLine($"audit took {watch.Elapsed.TotalSeconds:F1} s (guestfish {report.GuestfishElapsed.TotalSeconds:F1} s)");
 
@@ -45,7 +48,10 @@ public sealed class ImageAuditorTests
                 "/etc/machine-id: not empty (33 bytes; 99-cleanup must truncate it so every VM gets its own machine ID)",
                 "/etc/ssh/ssh_host_ed25519_key: SSH host key present (99-cleanup must remove host keys)",
                 "/root/.bash_history: shell history present (11 bytes; 99-cleanup must remove it)",
-            }), string.Join("\n", lines));
+                "nvidia.ko: this image is defined without the NVIDIA driver, found nvidia module 565.57.01",
+            }), lines.ToString());
+            Assert.That(report.Contents.NvidiaKernelModules, Is.EqualTo(new[] { "565.57.01" }), "read from the image");
+            Assert.That(report.Contents.KubernetesVersion, Is.EqualTo("v1.30.14"));
             Assert.That(report.Passed, Is.False);
             Assert.That(report.Packages, Does.Contain(new InstalledPackage("kubelet", "1.30.14-1.1", Held: true)));
             Assert.That(SHA256.HashData(File.ReadAllBytes(image)), Is.EqualTo(before), "the image must not be written");
@@ -61,7 +67,7 @@ public sealed class ImageAuditorTests
     public async Task A_missing_image_is_reported_before_any_appliance_starts()
     {
         var missing = Path.Combine(Path.GetTempPath(), "gib-audit-missing-" + Guid.NewGuid().ToString("N")[..8] + ".raw");
-        var ex = await Assert.ThrowsAsync<ImageAuditException>(() => new ImageAuditor(new CommandRunner()).AuditAsync(missing, GpuReady, Path.GetTempPath(), forceTcg: true));
+        var ex = await Assert.ThrowsAsync<ImageAuditException>(() => new ImageAuditor(new CommandRunner(), new ListLog()).AuditAsync(missing, GpuReady, Path.GetTempPath(), forceTcg: true));
         Assert.That(ex!.Message, Does.StartWith(missing + ": image not found"));
     }
 
@@ -72,7 +78,7 @@ public sealed class ImageAuditorTests
         File.WriteAllBytes(qcow2, [(byte)'Q', (byte)'F', (byte)'I', 0xfb, 0, 0, 0, 3]);
         try
         {
-            var ex = await Assert.ThrowsAsync<ImageAuditException>(() => new ImageAuditor(new CommandRunner()).AuditAsync(qcow2, GpuReady, Path.GetTempPath(), forceTcg: true));
+            var ex = await Assert.ThrowsAsync<ImageAuditException>(() => new ImageAuditor(new CommandRunner(), new ListLog()).AuditAsync(qcow2, GpuReady, Path.GetTempPath(), forceTcg: true));
             Assert.That(ex!.Message, Does.Contain("is a qcow2 image").And.Contain("qemu-img convert -O raw"));
         }
         finally
@@ -89,7 +95,7 @@ public sealed class ImageAuditorTests
         var work = image + ".work";
         try
         {
-            var auditor = new ImageAuditor(new CommandRunner()) { Guestfish = "guestfish-not-installed-" + Guid.NewGuid().ToString("N")[..6] };
+            var auditor = new ImageAuditor(new CommandRunner(), new ListLog()) { Guestfish = "guestfish-not-installed-" + Guid.NewGuid().ToString("N")[..6] };
             var ex = await Assert.ThrowsAsync<ToolNotFoundException>(() => auditor.AuditAsync(image, GpuReady, work, forceTcg: true));
             Assert.That(ex!.Message, Does.Contain("guestfish-not-installed").And.Contain("install-prerequisites.sh"));
         }
@@ -111,7 +117,7 @@ public sealed class ImageAuditorTests
         try
         {
             var runner = new CannedRunner(new CommandResult("guestfish --ro --format=raw -a ...", 1, string.Empty, noOs, TimeSpan.FromSeconds(15)));
-            var ex = await Assert.ThrowsAsync<ImageAuditException>(() => new ImageAuditor(runner).AuditAsync(image, GpuReady, work, forceTcg: true));
+            var ex = await Assert.ThrowsAsync<ImageAuditException>(() => new ImageAuditor(runner, new ListLog()).AuditAsync(image, GpuReady, work, forceTcg: true));
             Assert.That(ex!.Message, Does.Contain("inspection found no operating system"));
 
             Assert.That(runner.Tool, Is.EqualTo("stdbuf"), "line-buffered, so the stall watch sees progress");
@@ -122,7 +128,7 @@ public sealed class ImageAuditorTests
             Assert.That(File.ReadAllText(Path.Combine(work, ImageAuditor.ScriptFile)), Does.Not.Match(@"(?m)^-?(write|upload|mkdir|rm|touch|copy-in|tar-in)\b"));
 
             runner = new CannedRunner(new CommandResult("guestfish", 1, string.Empty, "libguestfs: error: tar_out: something broke\n", TimeSpan.FromSeconds(15)));
-            ex = await Assert.ThrowsAsync<ImageAuditException>(() => new ImageAuditor(runner).AuditAsync(image, GpuReady, work, forceTcg: false));
+            ex = await Assert.ThrowsAsync<ImageAuditException>(() => new ImageAuditor(runner, new ListLog()).AuditAsync(image, GpuReady, work, forceTcg: false));
             Assert.That(ex!.Message, Does.Contain("guestfish failed (exit 1): libguestfs: error: tar_out: something broke"));
             Assert.That(runner.Options!.Environment.ContainsKey("LIBGUESTFS_BACKEND_SETTINGS"), Is.False);
         }

@@ -39,6 +39,11 @@ public sealed class HostRunner : IDisposable
 
     public string Directory { get; }
 
+    /// <summary>Run the test host (Build.Tests.dll: the build's tasks plus test-only ones such as FailOnPurpose).</summary>
+    public bool WithTestTasks { get; init; }
+
+    private string HostDll => Path.Combine(AppContext.BaseDirectory, WithTestTasks ? "Build.Tests.dll" : "Build.dll");
+
     public Dictionary<string, string> Environment { get; } = [];
 
     public string PathOf(params string[] parts) => Path.Combine([Directory, .. parts]);
@@ -52,7 +57,7 @@ public sealed class HostRunner : IDisposable
 
     public HostResult Run(params string[] args)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "Build.dll");
+        var dll = HostDll;
         var psi = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = Directory,

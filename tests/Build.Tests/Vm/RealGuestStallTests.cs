@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using GpuImageBuilder.Build.Services.Pipeline;
+using GpuImageBuilder.Build.Services;
 using GpuImageBuilder.Build.Services.Processes;
 using GpuImageBuilder.Build.Services.Qemu;
 using GpuImageBuilder.Build.Services.Vm;
@@ -29,7 +29,7 @@ public sealed class RealGuestStallTests
         var userData = dir.File("user-data");
         await File.WriteAllTextAsync(userData, "#cloud-config\n");
         var stall = TimeSpan.FromSeconds(20);
-        var smoke = new SmokeBoot(new CommandRunner(), new NullLog()) { StallTimeout = stall };
+        var smoke = new SmokeBoot(new CommandRunner(), new ListLog()) { StallTimeout = stall };
         var watch = Stopwatch.StartNew();
         var ex = await Assert.ThrowsAsync<VmStalledException>(() =>
             smoke.RunAsync(raw, userData, dir.File("work"), "tcg", AcceleratorProbe.DefaultFirmware, TimeSpan.FromMinutes(15), CancellationToken.None));
@@ -38,20 +38,5 @@ public sealed class RealGuestStallTests
         Assert.That(ex!.Message, Does.StartWith("smoke boot stalled: no serial or progress output for 20s"));
         Assert.That(ex.LastLine, Is.Not.EqualTo("(nothing yet)"), "OVMF's last words are reported");
         Assert.That(ProcessReaper.FindMentioning(dir.Path), Is.Empty, "QEMU was stopped");
-    }
-
-    private sealed class NullLog : IBuildLog
-    {
-        public void Information(string message)
-        {
-        }
-
-        public void Verbose(string message)
-        {
-        }
-
-        public void Warning(string message)
-        {
-        }
     }
 }

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using GpuImageBuilder.Build.Services.Pipeline;
+using GpuImageBuilder.Build.Services;
 using GpuImageBuilder.Build.Services.Processes;
 using GpuImageBuilder.Build.Services.Qemu;
 using GpuImageBuilder.Build.Services.Vm;
@@ -38,8 +38,9 @@ public sealed class VmStallTests
 
         Assert.That(result.Passed, Is.True, result.Marker);
         Assert.That(watch.Elapsed, Is.LessThan(Stall * 4), "caught within the stall time, not the smoke timeout");
-        Assert.That(log.Warnings, Has.Count.EqualTo(1));
-        Assert.That(log.Warnings[0], Does.StartWith("gpu-ready: smoke boot stalled: no serial or progress output for 3s")
+        var warnings = log.Lines.Where(l => l.StartsWith("warning: ", StringComparison.Ordinal)).ToList();
+        Assert.That(warnings, Has.Count.EqualTo(1), log.ToString());
+        Assert.That(warnings[0], Does.StartWith("warning: gpu-ready: smoke boot stalled: no serial or progress output for 3s")
             .And.Contain("last line: IP idents hash table entries: 16384").And.EndWith("retrying once on a fresh overlay"));
         Assert.That(Directory.GetDirectories(dir.Path, "attempt*"), Is.Empty, "each attempt's overlay is gone");
         Assert.That(ProcessReaper.FindMentioning(dir.Path), Is.Empty, "the stalled QEMU was stopped");
@@ -138,20 +139,5 @@ public sealed class VmStallTests
 
         public Task<CommandResult> RunAsync(string name, IEnumerable<string> arguments, CommandOptions? options = null) =>
             _real.RunAsync(name == tool ? standIn : name, arguments, options);
-    }
-
-    private sealed class ListLog : IBuildLog
-    {
-        public List<string> Warnings { get; } = [];
-
-        public void Information(string message)
-        {
-        }
-
-        public void Verbose(string message)
-        {
-        }
-
-        public void Warning(string message) => Warnings.Add(message);
     }
 }

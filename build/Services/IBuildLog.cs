@@ -1,4 +1,4 @@
-namespace GpuImageBuilder.Build.Services.Pipeline;
+namespace GpuImageBuilder.Build.Services;
 
 /// <summary>Where services report progress; the build wires it to Cake's log, tests to a list.</summary>
 public interface IBuildLog

@@ -1,12 +1,13 @@
 using System.Collections.Concurrent;
 using Cake.Core.Diagnostics;
 
-namespace Cake.Frosting;
+namespace GpuImageBuilder.Build.Hosting;
 
 /// <summary>
 /// Every line the build logs passes through here, and every registered secret (API token, S3 keys) is replaced by
-/// "[REDACTED]" before it reaches the console, at every verbosity. Not part of Cake.Frosting: the one addition this
-/// host makes, because secrets can reach log lines through tool output and exception messages that no task controls.
+/// "[REDACTED]" before it reaches the console, at every verbosity. The build puts it in place of the host's ICakeLog
+/// (ConfigureServices), because secrets can reach log lines through tool output and exception messages that no task
+/// controls.
 /// </summary>
 public sealed class RedactingLog(ICakeLog inner) : ICakeLog
 {

@@ -1,0 +1,38 @@
+using Cake.Core.Diagnostics;
+using GpuImageBuilder.Build.Images;
+using GpuImageBuilder.Build.Parameters;
+using GpuImageBuilder.Build.Services;
+using GpuImageBuilder.Build.Services.Packer;
+using GpuImageBuilder.Build.Services.Processes;
+using GpuImageBuilder.Build.Services.Steps;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GpuImageBuilder.Build.Context;
+
+/// <summary>
+/// The services tasks receive through their constructors. The run's inputs (parameters, catalog, paths) are the
+/// context's, resolved once and checked by the lifetime before any task (and so any of these) is created.
+/// </summary>
+public static class BuildServices
+{
+    public static IServiceCollection AddBuildServices(this IServiceCollection services)
+    {
+        services.AddSingleton(sp => sp.GetRequiredService<BuildContext>().Parameters);
+        services.AddSingleton<ImageCatalog>(sp => sp.GetRequiredService<BuildContext>().Catalog
+            ?? throw new InvalidOperationException("the image definitions could not be read (reported before any task runs)"));
+        services.AddSingleton(sp => sp.GetRequiredService<BuildContext>().Assets);
+        services.AddSingleton(sp => sp.GetRequiredService<BuildContext>().Paths);
+        services.AddSingleton<IBuildLog>(sp => new CakeServiceLog(sp.GetRequiredService<ICakeLog>()));
+        services.AddSingleton<ICommandRunner, CommandRunner>();
+        services.AddSingleton<PackerTool>();
+        services.AddSingleton<ImageWorkspaces>();
+        services.AddSingleton<BuildPlanner>();
+        services.AddSingleton<AcceleratorSelection>();
+        services.AddSingleton<BuildQcow2Step>();
+        services.AddSingleton<ConvertRawStep>();
+        services.AddSingleton<ChecksumStep>();
+        services.AddSingleton<AuditImageStep>();
+        services.AddSingleton<SmokeBootStep>();
+        return services;
+    }
+}
