@@ -3,8 +3,9 @@ using System.Diagnostics;
 using System.Globalization;
 using NUnit.Framework.Interfaces;
 
-// Every test reports its start and end on TestContext.Progress, which `dotnet test` prints as it happens (and CI logs
-// keep): without it, a full run is silent for a quarter of an hour while bats, the fixture image and the pipeline run.
+// Every test reports its start and end on TestContext.Progress, which `dotnet test --logger "console;verbosity=normal"`
+// prints as it happens (and CI logs keep): without it, a full run is silent for a quarter of an hour while bats, the
+// fixture image and the pipeline run.
 [assembly: GpuImageBuilder.Build.Tests.Infrastructure.TestProgress]
 
 namespace GpuImageBuilder.Build.Tests.Infrastructure;
