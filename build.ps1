@@ -37,7 +37,9 @@ $current = Get-SourcesHash
 $upToDate = (Test-Path $hostDll) -and (Test-Path $stamp) -and ((Get-Content -Raw $stamp).Trim() -eq $current)
 if (-not $upToDate) {
     New-Item -ItemType Directory -Force -Path $hostDir | Out-Null
-    [Console]::Error.WriteLine('Compiling the build host (sources changed)...')
+    # "first run" when there is no previous host (a fresh clone, or output/ removed), else say why it recompiles.
+    $reason = if (Test-Path $hostDll) { 'sources changed' } else { 'first run' }
+    [Console]::Error.WriteLine("Compiling the build host ($reason)...")
     Remove-Item -Force -ErrorAction SilentlyContinue $stamp
     $log = Join-Path $hostDir 'compile.log'
     & dotnet build build/Build.csproj -c Release -o (Join-Path $hostDir 'bin') --nologo -v quiet *> $log

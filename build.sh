@@ -34,7 +34,12 @@ if [[ ! -f $host_dll || ! -f $stamp || $(<"$stamp") != "$current" ]]; then
   exec 9>"$host_dir/.lock"
   flock 9
   if [[ ! -f $host_dll || ! -f $stamp || $(<"$stamp") != "$current" ]]; then
-    echo "Compiling the build host (sources changed)..." >&2
+    # "first run" when there is no previous host (a fresh clone, or output/ removed), else say why it recompiles.
+    if [[ -f $host_dll ]]; then
+      echo "Compiling the build host (sources changed)..." >&2
+    else
+      echo "Compiling the build host (first run)..." >&2
+    fi
     rm -f "$stamp"
     if ! dotnet build build/Build.csproj -c Release -o "$host_dir/bin" --nologo -v quiet >"$host_dir/compile.log" 2>&1; then
       cat "$host_dir/compile.log" >&2

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs what the build and its tests need on Debian 12 / Ubuntu 22.04+ (run as root, or with sudo).
-# Idempotent: packages already installed are skipped; `npm ci` only when node_modules is missing or stale.
+# Installs what the build and its tests need on Debian 12 / Ubuntu 22.04+:   tools/install-prerequisites.sh
+# Run it as yourself or as root: only apt-get needs root, and only when a package is missing; it then goes through
+# sudo when you are not root (and says what to do when there is no sudo). `npm ci` runs as you, so node_modules
+# stays yours. Idempotent: packages already installed are skipped; `npm ci` only when node_modules is stale.
 #
 #   packer                 image builds (Debian's 1.6.6 has the QEMU builder built in; >= 1.10 gets the plugin
 #                          installed by the build with `packer plugins install`)
@@ -12,10 +14,15 @@
 #   cloud-init             Validate: `cloud-init schema`
 #   libguestfs-tools, linux-image-amd64
 #                          AuditImage's read-only inspection (libguestfs boots the host kernel in its appliance)
-#   mmdebstrap, dosfstools, mtools, gdisk, e2fsprogs, uuid-runtime
-#                          the offline fixture base image used by CI (tests/fixture/build-base-image.sh)
-#   nodejs, npm            bats, the shell-script test runner (package.json)
+#   mmdebstrap, dosfstools, mtools, gdisk, e2fsprogs, initramfs-tools-core
+#                          the offline fixture base image used by CI (tests/fixture/build-base-image.sh;
+#                          lsinitramfs checks its initramfs)
+#   uuid-runtime           uuidgen in bench/
+#   python3                the tests start the host through it (default SIGINT); bench/ parses qemu-img JSON
+#   openssl                bench/convert-checksum.sh: the SHA-256 floor (`openssl speed`)
 #   bc                     arithmetic in the bench/ scripts
+#   procps, util-linux     pgrep/kill (pipeline tests), flock (build.sh), mount (raw-image tests)
+#   nodejs, npm            bats, the shell-script test runner (package.json)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -24,9 +31,27 @@ packages=(
   packer qemu-system-x86 qemu-utils ovmf xorriso openssh-client
   shellcheck cloud-init
   libguestfs-tools linux-image-amd64
-  mmdebstrap dosfstools mtools gdisk e2fsprogs uuid-runtime
-  ca-certificates bc
+  mmdebstrap dosfstools mtools gdisk e2fsprogs initramfs-tools-core uuid-runtime
+  ca-certificates python3 openssl bc procps util-linux
 )
+
+# as_root CMD...: runs CMD as root: directly when we are root, else through sudo; without sudo, says how to go on.
+as_root() {
+  if [[ $(id -u) -eq 0 ]]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    echo "error: installing packages needs root, and sudo is not installed: run this script as root (su -c $0), or install sudo" >&2
+    exit 1
+  fi
+}
+
+apt_install() {
+  echo "Installing: $*"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
 
 missing=()
 for p in "${packages[@]}"; do
@@ -34,22 +59,14 @@ for p in "${packages[@]}"; do
 done
 
 if ((${#missing[@]} > 0)); then
-  if [[ $(id -u) -ne 0 ]]; then
-    echo "error: missing packages (${missing[*]}): run this script as root or with sudo" >&2
-    exit 1
-  fi
-  echo "Installing: ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt_install "${missing[@]}"
 else
   echo "All Debian packages present."
 fi
 
 # Node.js and npm: take whatever provides the commands (a NodeSource nodejs ships npm; Debian splits them).
 if ! command -v npm >/dev/null 2>&1; then
-  echo "Installing: nodejs npm"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  apt_install nodejs npm
 fi
 
 # bats (from npm, pinned in package-lock.json). Reinstall only when the lock file changed.
@@ -59,5 +76,7 @@ if [[ -f package-lock.json ]]; then
   if [[ ! -f $stamp || $(<"$stamp") != "$want" ]]; then
     npm ci --no-audit --no-fund --loglevel=error
     printf '%s\n' "$want" >"$stamp"
+  else
+    echo "bats (node_modules) up to date."
   fi
 fi

@@ -2,6 +2,7 @@ using Cake.Core;
 using Cake.Core.Diagnostics;
 using Cake.Frosting;
 using GpuImageBuilder.Build.Parameters;
+using GpuImageBuilder.Build.Services.Images;
 using GpuImageBuilder.Build.Tasks;
 
 namespace GpuImageBuilder.Build.Context;
@@ -44,6 +45,13 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
             throw new ParameterException(
                 $"{problems.Count} {noun} missing or invalid for target '{context.Parameters.Target}':{Environment.NewLine}  - "
                 + string.Join(Environment.NewLine + "  - ", problems));
+        }
+
+        // Fail in a second, not after minutes of Packer, when the images cannot fit. Counted as if every selected image
+        // were rebuilt (a cached one needs nothing), so it errs on the side of stopping early.
+        if (taskNames.Contains("BuildQcow2") && !context.Parameters.DryRun)
+        {
+            DiskSpace.RequireForImages(context.Paths.Root, context.SelectedImages.Count, context.Parameters.Vm.DiskSizeBytes);
         }
 
         context.Log.Information("Images: {0}; version {1}{2}", string.Join(", ", context.Parameters.Images), context.Parameters.ImageVersion, context.Parameters.DryRun ? "; dry run: nothing is uploaded or registered" : string.Empty);

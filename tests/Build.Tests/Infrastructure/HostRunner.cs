@@ -150,7 +150,7 @@ public sealed class HostRunner : IDisposable
                 output.Append(line).Append('\n');
             }
 
-            TestContext.Progress.WriteLine(line);
+            TestProgressAttribute.Line(line);
         });
         if (!process.WaitForExit(timeout))
         {
