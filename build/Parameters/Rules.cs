@@ -6,6 +6,7 @@ namespace GpuImageBuilder.Build.Parameters;
 /// <summary>
 /// Value formats the region service and the tools accept. Each returns null when the value is fine, else a reason.
 /// The patterns for names, software versions and GPU models are the region service's own.
+/// Just over 200 lines: one small rule per value format, kept side by side so every format is read in one place.
 /// </summary>
 public static partial class Rules
 {

@@ -12,6 +12,9 @@ namespace GpuImageBuilder.Build.Services.Validation;
 /// <summary>
 /// The fail-first gate: every check over the templates, scripts, cloud-init and image definitions, run side by side,
 /// every problem collected (file and line where the tool gives one) rather than stopping at the first.
+/// Over 200 lines: each check is a short method over one kind of asset, and they share the problem list and the
+/// parallel runner; splitting them would scatter the one list of what Validate checks. (Shell helper copies live in
+/// <see cref="ShellHelperCopies"/>.)
 /// </summary>
 public sealed partial class AssetValidator(ICommandRunner runner, PackerTool packer)
 {
