@@ -40,6 +40,13 @@ public sealed class BuildParameters
         SmokeTimeout = _values.Duration(Arg.SmokeTimeout);
         KeepVm = _values.Bool(Arg.KeepVm);
         BaseImage = ResolveBaseImage();
+        Upload = new UploadSettings(
+            Rules.DiskSizeBytes(_values.TextOrDefault(Arg.UploadPartSize)),
+            _values.Int(Arg.UploadParallelism),
+            _values.TextOrDefault(Arg.S3UrlMode) == "presigned" ? ObjectUrlMode.Presigned : ObjectUrlMode.Public,
+            _values.Duration(Arg.S3PresignExpiry));
+        Register = new RegisterSettings(_values.Duration(Arg.PollInterval), _values.Duration(Arg.RegisterTimeout), _values.Bool(Arg.Replace));
+        CheckS3KeyPair();
 
         // A rejected version is reported on its own; the names made with the stand-in date would only add noise.
         if (_values.Text(Arg.ImageVersion) is not null || !_values.IsSet(Arg.ImageVersion))
@@ -124,12 +131,25 @@ public sealed class BuildParameters
             _values.Bool(Arg.S3PathStyle));
     }
 
-    /// <summary>The S3 keys, for a task that declared <see cref="ParameterGroup.S3Credentials"/> and is not a dry run.</summary>
+    /// <summary>
+    /// The S3 keys given as parameters, or null: then the AWS SDK's standard chain (AWS_PROFILE, shared credentials
+    /// file, instance role) supplies them. Only ever both or neither (checked up front).
+    /// </summary>
+    public S3Credentials? S3Credentials =>
+        _values.Text(Arg.S3AccessKey) is { } access && _values.Text(Arg.S3SecretKey) is { } secret ? new S3Credentials(access, secret) : null;
+
+    /// <summary>The S3 keys given as parameters; for callers that need them set (tests, a task that declared them).</summary>
     public S3Credentials RequireS3Credentials()
     {
         Require(d => d.Group == ParameterGroup.S3Credentials, nameof(ParameterGroup.S3Credentials));
-        return new S3Credentials(_values.Text(Arg.S3AccessKey)!, _values.Text(Arg.S3SecretKey)!);
+        return S3Credentials ?? throw new InvalidOperationException("--s3-access-key and --s3-secret-key are not set: the SDK's credential chain is in use");
     }
+
+    /// <summary>How Upload sends the raw and how the region fetches it.</summary>
+    public UploadSettings Upload { get; }
+
+    /// <summary>How Register waits for the region's import.</summary>
+    public RegisterSettings Register { get; }
 
     /// <summary>The region service, for a task that declared <see cref="ParameterGroup.Region"/>.</summary>
     public RegionSettings RequireRegion()
@@ -164,6 +184,18 @@ public sealed class BuildParameters
     /// <summary>Relative paths resolve under a base URL only when it ends in '/' (<c>new Uri(base, "images")</c>).</summary>
     private static Uri WithTrailingSlash(Uri uri) =>
         uri.AbsoluteUri.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
+
+    /// <summary>One key without the other is a mistake, not a request for the SDK's chain.</summary>
+    private void CheckS3KeyPair()
+    {
+        var (access, secret) = (_values.IsSet(Arg.S3AccessKey), _values.IsSet(Arg.S3SecretKey));
+        if (access != secret)
+        {
+            var (given, missing) = access ? (Arg.S3AccessKey, Arg.S3SecretKey) : (Arg.S3SecretKey, Arg.S3AccessKey);
+            var missingEnv = ParameterCatalog.Get(missing).Environment;
+            _problems.Add(new(ParameterGroup.S3Credentials, $"--{missing} ({missingEnv}): missing; --{given} was given and needs it (or unset both to use the AWS SDK's credential chain)"));
+        }
+    }
 
     private BaseImageSource? ResolveBaseImage()
     {

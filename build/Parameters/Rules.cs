@@ -202,4 +202,25 @@ public static partial class Rules
         v.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     public static string? Any(string v) => null;
+
+    public static string? UrlMode(string v) => v is "public" or "presigned" ? null : "must be public or presigned";
+
+    /// <summary>SigV4 presigned URLs live at most 7 days.</summary>
+    public static string? PresignExpiry(string v) =>
+        PackerDuration(v) ?? (ParseDuration(v) > TimeSpan.FromDays(7) ? "longer than SigV4's 7 days (168h)" : null);
+
+    /// <summary>S3's multipart limits: parts of 5 MiB to 5 GiB.</summary>
+    public static string? PartSize(string v)
+    {
+        if (!Size().IsMatch(v))
+        {
+            return "not a size like 64M";
+        }
+
+        var bytes = DiskSizeBytes(v);
+        return bytes < 5L << 20 ? "smaller than S3's 5M minimum part" : bytes > 5L << 30 ? "larger than S3's 5G maximum part" : null;
+    }
+
+    public static string? Parallelism(string v) =>
+        TryParseCount(v, out var n) && n is >= 1 and <= 32 ? null : "not a number from 1 to 32";
 }

@@ -13,7 +13,33 @@ public sealed record VmSettings(string Accelerator, int MemoryMiB, int Cpus, str
 /// </summary>
 public sealed record S3Settings(Uri Endpoint, string Bucket, string Prefix, string Region, bool PathStyle);
 
-/// <summary>The S3 keys (<see cref="BuildParameters.RequireS3Credentials"/>). ToString never shows them.</summary>
+/// <summary>How the region is given the raw image: a public object URL or a presigned GET URL.</summary>
+public enum ObjectUrlMode
+{
+    /// <summary>The object is public-read; the URL carries no secret.</summary>
+    Public,
+
+    /// <summary>A SigV4 presigned GET URL, made when registering; its query string is a secret in logs.</summary>
+    Presigned,
+}
+
+/// <summary>How Upload sends the raw and how the region will fetch it.</summary>
+/// <param name="PartSize">Multipart part size in bytes (5 MiB to 5 GiB).</param>
+/// <param name="Parallelism">Parts in flight at once.</param>
+/// <param name="UrlMode">Public object or presigned URL.</param>
+/// <param name="PresignExpiry">Lifetime of a presigned URL.</param>
+public sealed record UploadSettings(long PartSize, int Parallelism, ObjectUrlMode UrlMode, TimeSpan PresignExpiry);
+
+/// <summary>How Register waits for the region's import.</summary>
+/// <param name="PollInterval">Time between reads of the owned-image list.</param>
+/// <param name="Timeout">Longest wait for ready.</param>
+/// <param name="Replace">Delete an owned image of the same name but other content, then register.</param>
+public sealed record RegisterSettings(TimeSpan PollInterval, TimeSpan Timeout, bool Replace);
+
+/// <summary>
+/// The S3 keys given as parameters (<see cref="BuildParameters.S3Credentials"/>); when none were given the AWS SDK's
+/// standard chain finds them (profile, environment, instance role). ToString never shows them.
+/// </summary>
 public sealed record S3Credentials(string AccessKey, string SecretKey)
 {
     public override string ToString() => "S3Credentials { AccessKey = (set), SecretKey = (set) }";

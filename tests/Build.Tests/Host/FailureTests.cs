@@ -39,10 +39,10 @@ public sealed class FailureTests
         using var host = new HostRunner();
         var result = host.Run("--target=Register");
         Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString());
-        Assert.That(result.Output, Does.Contain("7 inputs are missing or invalid for target 'Register'"));
+        Assert.That(result.Output, Does.Contain("5 inputs are missing or invalid for target 'Register'"));
         foreach (var (arg, env) in new[]
                  {
-                     (Arg.S3Bucket, Env.S3Bucket), (Arg.S3AccessKey, Env.S3AccessKey), (Arg.S3SecretKey, Env.S3SecretKey),
+                     (Arg.S3Bucket, Env.S3Bucket),
                      (Arg.RegionUrl, Env.RegionUrl), (Arg.OrganizationId, Env.OrganizationId), (Arg.RegionId, Env.RegionId),
                      (Arg.Token, Env.Token),
                  })

@@ -68,6 +68,13 @@ public sealed class ValidationTests
     [TestCase(Arg.S3Bucket, "My_Bucket", "not an S3 bucket name")]
     [TestCase(Arg.S3Prefix, "/abs", "must be relative")]
     [TestCase(Arg.S3Region, "US East", "not a region name")]
+    [TestCase(Arg.S3UrlMode, "private", "must be public or presigned")]
+    [TestCase(Arg.S3PresignExpiry, "200h", "longer than SigV4's 7 days")]
+    [TestCase(Arg.UploadPartSize, "4M", "smaller than S3's 5M minimum part")]
+    [TestCase(Arg.UploadParallelism, "0", "not a number from 1 to 32")]
+    [TestCase(Arg.Replace, "maybe", "not true or false")]
+    [TestCase(Arg.PollInterval, "soon", "not a duration")]
+    [TestCase(Arg.RegisterTimeout, "0s", "not a duration")]
     [TestCase(Arg.S3PathStyle, "maybe", "not true or false")]
     [TestCase(Arg.RegionUrl, "http://region.example.com", "must be https (http only for 127.0.0.1/localhost)")]
     [TestCase(Arg.RegionUrl, "region.example.com", "not a URL")]
@@ -116,7 +123,18 @@ public sealed class ValidationTests
         var sources = new ParameterSources(_ => null, _ => null, _ => null, _ => null);
         var problems = BuildParameters.Create(sources, "Register", ImageNames).Check(Everything);
         var named = problems.Select(p => p[2..p.IndexOf(' ')]).ToList();
-        Assert.That(named, Is.EquivalentTo(new[] { Arg.S3Bucket, Arg.S3AccessKey, Arg.S3SecretKey, Arg.RegionUrl, Arg.OrganizationId, Arg.RegionId, Arg.Token }));
+        // The S3 keys are optional: without them the AWS SDK's credential chain supplies them.
+        Assert.That(named, Is.EquivalentTo(new[] { Arg.S3Bucket, Arg.RegionUrl, Arg.OrganizationId, Arg.RegionId, Arg.Token }));
+    }
+
+    [TestCase(Arg.S3AccessKey, Arg.S3SecretKey)]
+    [TestCase(Arg.S3SecretKey, Arg.S3AccessKey)]
+    public void One_S3_key_without_the_other_is_reported(string given, string missing)
+    {
+        var sources = new ParameterSources(n => n == given ? "AKIAEXAMPLE" : null, _ => null, _ => null, _ => null);
+        var problems = BuildParameters.Create(sources, "Upload", ImageNames).Check(Everything);
+        Assert.That(problems, Has.One.StartWith($"--{missing} ").And.Contains($"--{given} was given"));
+        Assert.That(string.Join('\n', problems), Does.Not.Contain("AKIAEXAMPLE"));
     }
 
     [Test]
