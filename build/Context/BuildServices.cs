@@ -4,6 +4,7 @@ using GpuImageBuilder.Build.Parameters;
 using GpuImageBuilder.Build.Services;
 using GpuImageBuilder.Build.Services.Packer;
 using GpuImageBuilder.Build.Services.Processes;
+using GpuImageBuilder.Build.Services.Register;
 using GpuImageBuilder.Build.Services.Steps;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -33,6 +34,9 @@ public static class BuildServices
         services.AddSingleton<ChecksumStep>();
         services.AddSingleton<AuditImageStep>();
         services.AddSingleton<SmokeBootStep>();
+        // Built when Register is created, after the lifetime checked the Region and S3 inputs.
+        services.AddSingleton(sp => RegisterOptions.From(sp.GetRequiredService<BuildParameters>()));
+        services.AddSingleton<RegisterStep>();
         return services;
     }
 }

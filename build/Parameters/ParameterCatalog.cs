@@ -75,6 +75,10 @@ public static class ParameterCatalog
 
         sb.AppendLine();
         sb.AppendLine("cake.config keys are Section_Key, e.g. [Image] KubernetesVersion=v1.30.14; secrets are not read from it.");
+        sb.AppendLine();
+        sb.AppendLine("--dry-run (this project's) is not Cake's --dryrun: --dryrun prints only the plan (which tasks would run, in");
+        sb.AppendLine("order) and runs none; --dry-run runs the tasks, and Upload, Register and ApiCheck print every request they would");
+        sb.AppendLine("send (method, URL, headers with Authorization: Bearer [REDACTED], body) and send nothing; it needs no token.");
         return sb.ToString();
     }
 }

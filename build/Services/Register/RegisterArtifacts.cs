@@ -1,0 +1,59 @@
+using GpuImageBuilder.Build.Context;
+using GpuImageBuilder.Build.Services.Publishing;
+using GpuImageBuilder.Build.Services.Region;
+using Newtonsoft.Json;
+
+namespace GpuImageBuilder.Build.Services.Register;
+
+/// <summary>What Register reads of one image: the payload GeneratePayload wrote and, when Upload ran, what it proved.</summary>
+public sealed record RegisterArtifacts(ImagePayload Payload, UploadedObject? Uploaded)
+{
+    /// <summary>
+    /// Reads output/&lt;image&gt;/payload.json and upload.json. A missing payload, or (outside a dry run) a missing
+    /// upload record, is one line naming the file and the task that writes it.
+    /// </summary>
+    /// <remarks>Reads with the payload's own conventions (camelCase, nulls left out); to be replaced by PayloadJson.</remarks>
+    public static RegisterArtifacts Read(ArtifactPaths paths, string image, bool uploadRequired)
+    {
+        var payloadPath = paths.Payload(image);
+        if (!File.Exists(payloadPath))
+        {
+            throw new RegisterException($"{image}: {payloadPath} is missing: run GeneratePayload (--target=GeneratePayload) first");
+        }
+
+        var payload = ReadJson<ImagePayload>(payloadPath, image, "GeneratePayload");
+        var uploadPath = paths.Uploaded(image);
+        UploadedObject? uploaded = null;
+        if (File.Exists(uploadPath))
+        {
+            uploaded = ReadJson<UploadedObject>(uploadPath, image, "Upload");
+        }
+        else if (uploadRequired)
+        {
+            throw new RegisterException($"{image}: {uploadPath} is missing: the raw has not been uploaded; run Upload (--target=Upload) first");
+        }
+
+        if (uploaded is not null && uploaded.Url.GetLeftPart(UriPartial.Path) != payload.Spec.Uri.GetLeftPart(UriPartial.Path))
+        {
+            throw new RegisterException(
+                $"{image}: payload.json points at {payload.Spec.Uri.GetLeftPart(UriPartial.Path)} but Upload published {uploaded.Url}: run GeneratePayload again with the same S3 settings");
+        }
+
+        return new RegisterArtifacts(payload, uploaded);
+    }
+
+    private static T ReadJson<T>(string path, string image, string writer)
+    {
+        try
+        {
+            return RegionJson.Read<T>(File.ReadAllText(path));
+        }
+        catch (Exception error) when (error is JsonException or ArgumentException or NullReferenceException)
+        {
+            throw new RegisterException($"{image}: {path} is not readable ({error.Message}): run {writer} again");
+        }
+    }
+}
+
+/// <summary>Register cannot go on: the one line says why and what to do.</summary>
+public sealed class RegisterException(string message) : Exception(message);

@@ -1,0 +1,29 @@
+using GpuImageBuilder.Build.Parameters;
+using GpuImageBuilder.Build.Services.Region;
+
+namespace GpuImageBuilder.Build.Services.Register;
+
+/// <summary>
+/// What Register needs from the parameters, checked before any task ran. <see cref="Credentials"/> is null in a dry
+/// run (nothing is sent, no token is needed); <see cref="S3"/> is where the raw is, for presigning its URL.
+/// </summary>
+public sealed record RegisterOptions(
+    RegionSettings Region,
+    RegionCredentials? Credentials,
+    RegisterSettings Wait,
+    ObjectUrlMode UrlMode,
+    TimeSpan PresignExpiry,
+    S3Settings? S3,
+    bool DryRun,
+    RegionClientOptions Http)
+{
+    public static RegisterOptions From(BuildParameters parameters) => new(
+        parameters.RequireRegion(),
+        parameters.DryRun ? null : parameters.RequireRegionCredentials(),
+        parameters.Register,
+        parameters.Upload.UrlMode,
+        parameters.Upload.PresignExpiry,
+        parameters.RequireS3(),
+        parameters.DryRun,
+        RegionClientOptions.Default);
+}
