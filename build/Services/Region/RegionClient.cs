@@ -148,7 +148,7 @@ public sealed class RegionClient : IDisposable
 
     private TimeSpan Backoff(int attempt, HttpResponseMessage? response)
     {
-        if (RegionResilience.RetryAfter(response, _options.MaxDelay) is { } asked)
+        if (RegionResilience.RetryAfter(response, _options.TotalTimeout) is { } asked)
         {
             return asked;
         }

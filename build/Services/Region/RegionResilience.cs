@@ -9,7 +9,7 @@ namespace GpuImageBuilder.Build.Services.Region;
 /// <param name="AttemptTimeout">One request's longest wait for its answer.</param>
 /// <param name="MaxAttempts">Attempts per call, the first included.</param>
 /// <param name="BaseDelay">First backoff; doubled each retry, with jitter.</param>
-/// <param name="MaxDelay">Longest backoff (and longest Retry-After honoured).</param>
+/// <param name="MaxDelay">Longest computed backoff (a Retry-After is honoured up to <paramref name="TotalTimeout"/>).</param>
 /// <param name="TotalTimeout">Longest one call may take, retries included.</param>
 public sealed record RegionClientOptions(TimeSpan AttemptTimeout, int MaxAttempts, TimeSpan BaseDelay, TimeSpan MaxDelay, TimeSpan TotalTimeout)
 {
@@ -50,7 +50,7 @@ public static class RegionResilience
                     .Handle<TimeoutRejectedException>()
                     .HandleResult(r => IsTransient(r.StatusCode)),
                 // Retry-After wins over the computed backoff; null keeps the backoff.
-                DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result, options.MaxDelay)),
+                DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result, options.TotalTimeout)),
                 OnRetry = args =>
                 {
                     var why = args.Outcome.Result is { } r ? $"HTTP {(int)r.StatusCode}" : Why(args.Outcome.Exception);

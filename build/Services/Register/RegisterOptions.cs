@@ -25,5 +25,12 @@ public sealed record RegisterOptions(
         parameters.Upload.PresignExpiry,
         parameters.RequireS3(),
         parameters.DryRun,
-        RegionClientOptions.Default);
+        Bounded(RegionClientOptions.Default, parameters.Register.Timeout));
+
+    /// <summary>No single region call may outlast the whole wait Register is allowed (--register-timeout).</summary>
+    public static RegionClientOptions Bounded(RegionClientOptions http, TimeSpan registerTimeout) => http with
+    {
+        AttemptTimeout = registerTimeout < http.AttemptTimeout ? registerTimeout : http.AttemptTimeout,
+        TotalTimeout = registerTimeout < http.TotalTimeout ? registerTimeout : http.TotalTimeout,
+    };
 }

@@ -127,7 +127,7 @@ public sealed class ParameterCheckTests
         using var host = new HostRunner();
         var result = host.Run(["--target=Register", "--exclusive", "--dry-run", "--verbosity=minimal", .. ValidInputs.Region(withToken: false), .. ValidInputs.S3(withKeys: false)]);
         Assert.That(result.Output, Does.Not.Contain("unknown argument"), result.ToString());
-        Assert.That(result.Output, Does.Contain("Register is not implemented yet"), "the inputs passed: the task itself ran");
+        Assert.That(result.Output, Does.Contain("payload.json is missing: run GeneratePayload"), "the inputs passed: the task itself ran");
     }
 
     [Test]
@@ -148,6 +148,6 @@ public sealed class ParameterCheckTests
         using var host = new HostRunner();
         var result = host.Run(["--target=Register", "--exclusive", "--base-image=https://mirror.example/jammy.img", $"--base-image-checksum={Sha256}", .. ValidInputs.Region(), .. ValidInputs.S3()]);
         Assert.That(result.Output, Does.Not.Contain("--base-image ("), result.ToString());
-        Assert.That(result.Output, Does.Contain("Register is not implemented yet"));
+        Assert.That(result.Output, Does.Contain("payload.json is missing: run GeneratePayload"));
     }
 }
