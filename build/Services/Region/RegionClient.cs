@@ -77,13 +77,25 @@ public sealed class RegionClient : IDisposable
         var request = Routes.CreateImage(name, body);
         var started = DateTime.UtcNow;
         string? lost = null;
+
+        // After a lost answer: the image that attempt may have made, if it is in the owned list.
+        async Task<RegionImage?> MadeAnywayAsync()
+        {
+            var made = (await FindOwnedAsync(name, cancellation)).FirstOrDefault(isThisImage);
+            if (made is not null)
+            {
+                _log.Information($"region: the answer to the POST was lost ({lost}), but the image was created: {made.Name} ({made.Id}), {made.State}");
+            }
+
+            return made;
+        }
+
         for (var attempt = 1; ; attempt++)
         {
             if (lost is not null)
             {
-                if (await FindOwnedAsync(name, cancellation) is var found && found.FirstOrDefault(isThisImage) is { } made)
+                if (await MadeAnywayAsync() is { } made)
                 {
-                    _log.Information($"region: the answer to the POST was lost ({lost}), but the image was created: {made.Name} ({made.Id}), {made.State}");
                     return made;
                 }
 
@@ -102,7 +114,7 @@ public sealed class RegionClient : IDisposable
                 lost = $"no answer in {_options.AttemptTimeout.TotalSeconds:0.#}s";
                 if (GiveUp(attempt, started))
                 {
-                    throw TimedOut(request, attempt);
+                    return await MadeAnywayAsync() ?? throw TimedOut(request, attempt);
                 }
 
                 continue;
@@ -112,7 +124,7 @@ public sealed class RegionClient : IDisposable
                 lost = RegionResilience.Why(error);
                 if (GiveUp(attempt, started))
                 {
-                    throw Unreachable(request, error, attempt);
+                    return await MadeAnywayAsync() ?? throw Unreachable(request, error, attempt);
                 }
 
                 await Task.Delay(Backoff(attempt, null), cancellation);
@@ -127,9 +139,16 @@ public sealed class RegionClient : IDisposable
                     return RegionJson.Read<RegionImage>(text);
                 }
 
-                if (!RegionResilience.IsTransient(response.StatusCode) || GiveUp(attempt, started))
+                if (!RegionResilience.IsTransient(response.StatusCode))
                 {
                     throw Refused(request, response.StatusCode, text, imageUri);
+                }
+
+                if (GiveUp(attempt, started))
+                {
+                    lost = $"HTTP {(int)response.StatusCode}";
+                    return (response.StatusCode == HttpStatusCode.TooManyRequests ? null : await MadeAnywayAsync())
+                        ?? throw Refused(request, response.StatusCode, text, imageUri);
                 }
 
                 // A 429 was refused before it was handled; a 5xx may have been handled: look before sending again.

@@ -23,7 +23,7 @@ public sealed class RegisterStep(RegisterOptions options, ArtifactPaths paths, I
     public async Task<RegionImage?> RunAsync(ImageDefinition image, CancellationToken cancellation)
     {
         var artifacts = RegisterArtifacts.Read(paths, image.Name, uploadRequired: !options.DryRun);
-        var payload = Tagged(artifacts);
+        var payload = Tagged(artifacts, options.DryRun);
         var name = payload.Metadata.Name;
         if (options.DryRun)
         {
@@ -78,7 +78,7 @@ public sealed class RegisterStep(RegisterOptions options, ArtifactPaths paths, I
     /// The payload with the tags Register finds it by: taken from upload.json when GeneratePayload did not set them,
     /// and checked against it when it did (a payload of other bytes than the uploaded ones is an error).
     /// </summary>
-    private static ImagePayload Tagged(RegisterArtifacts artifacts)
+    private static ImagePayload Tagged(RegisterArtifacts artifacts, bool dryRun)
     {
         var payload = artifacts.Payload;
         var tags = (payload.Metadata.Tags ?? []).ToList();
@@ -95,7 +95,8 @@ public sealed class RegisterStep(RegisterOptions options, ArtifactPaths paths, I
             AddMissing(tags, PayloadTags.Object, $"s3://{uploaded.Bucket}/{uploaded.Key}");
         }
 
-        if (Tag(PayloadTags.Sha256) is null)
+        // A dry run may come before any upload: it shows the payload as it is.
+        if (Tag(PayloadTags.Sha256) is null && !dryRun)
         {
             throw new RegisterException(
                 $"{payload.Metadata.Name}: payload.json has no {PayloadTags.Sha256} tag and there is no upload.json to take it from: run Upload first");

@@ -55,6 +55,27 @@ public sealed class RegisterHostTests : RegionTestBed
     }
 
     [Test]
+    public void Help_says_how_dry_run_differs_from_cakes_dryrun()
+    {
+        using var host = new HostRunner();
+        var result = host.Run("--help");
+        Assert.That(result.StdOut, Does.Contain("--dry-run (this project's) is not Cake's --dryrun: --dryrun prints only the plan"));
+    }
+
+    [Test]
+    public void A_dry_run_before_any_upload_prints_the_payload_as_it_is()
+    {
+        using var host = new HostRunner();
+        var name = UniqueName("gpu-ready");
+        RegionTestBed.WriteArtifacts(host.PathOf("output"), Payload(name, Raw(name)), Sha('d'), withUpload: false);
+
+        var result = host.Run([.. Arguments("Register", Session.Host.BaseUrl, token: false), "--dry-run"]);
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        Assert.That(result.Output, Does.Contain($"\"name\": \"{name}\""));
+    }
+
+    [Test]
     public void A_region_that_never_answers_is_a_timeout_exit_1_not_an_interrupt()
     {
         using var silent = new TcpListener(IPAddress.Loopback, 0);

@@ -149,6 +149,21 @@ public sealed class RegisterStepTests : RegionTestBed
     }
 
     [Test]
+    public async Task A_region_that_stays_unavailable_is_given_up_after_the_attempt_bound()
+    {
+        var name = UniqueName("gpu-ready");
+        Session.Host.Faults.Arm(new Fault(FaultKind.Unavailable, 50, "POST"));
+        var since = JournalCount;
+
+        var (step, _) = Step(Payload(name, Raw(name)), Sha('4'));
+        var error = await Assert.ThrowsAsync<GpuImageBuilder.Build.Services.Region.RegionException>(() => step.RunAsync(GpuReady, CancellationToken.None));
+
+        Assert.That(error!.Message, Does.StartWith($"the region failed to create image {name} with an internal error (503 server_error").And.Contains("try again later"));
+        Assert.That(Count(RequestsSince(since), "POST"), Is.EqualTo(FastHttp.MaxAttempts), "bounded");
+        Assert.That(ImagesNamed(name), Is.Empty);
+    }
+
+    [Test]
     public async Task A_post_whose_answer_was_lost_after_the_create_is_not_sent_again()
     {
         var name = UniqueName("gpu-ready");
