@@ -136,7 +136,7 @@ public sealed class RegionClient : IDisposable
                 var text = await response.Content.ReadAsStringAsync(cancellation);
                 if (response.IsSuccessStatusCode)
                 {
-                    return RegionJson.Read<RegionImage>(text);
+                    return Parse<RegionImage>(request, text);
                 }
 
                 if (!RegionResilience.IsTransient(response.StatusCode))
@@ -209,7 +209,21 @@ public sealed class RegionClient : IDisposable
                 throw Refused(request, response.StatusCode, text, imageUri);
             }
 
-            return typeof(T) == typeof(object) || text.Length == 0 ? null : RegionJson.Read<T>(text);
+            return typeof(T) == typeof(object) || text.Length == 0 ? null : Parse<T>(request, text);
+        }
+    }
+
+    /// <summary>A 2xx that is not the region's JSON (a proxy's or another server's page) is a wrong URL, said in one line.</summary>
+    private T Parse<T>(RegionRequest request, string text)
+    {
+        try
+        {
+            return RegionJson.Read<T>(text);
+        }
+        catch (Newtonsoft.Json.JsonException error)
+        {
+            throw new RegionException(Scrub(
+                $"{Host} answered the request to {request.Operation} with something that is not the region's JSON ({error.Message.Split('\n')[0]}): check --{Arg.RegionUrl} ({Env.RegionUrl})"));
         }
     }
 
