@@ -18,7 +18,7 @@
 #     --osd-uuid at mkfs equal to the one given to `ceph osd new`, or the OSD never boots.
 #   - RGW's garbage collector waits 2 h by default: a benchmark loop then fills the OSD and uploads hang silently.
 #   - no mgr: S3 I/O does not need one (`ceph -s` warns about it; nothing else does).
-# Needs: radosgw ceph-mon ceph-osd ceph-common (tools/install-prerequisites.sh), python3, curl, uuidgen.
+# Needs: radosgw ceph-mon ceph-osd ceph-common (tools/install-prerequisites.sh), python3, curl, uuidgen, flock.
 set -euo pipefail
 
 readonly MON_NAME=a
@@ -210,7 +210,7 @@ start_watcher() { # PARENT_PID
   CEPH_RGW_WATCHER=1 setsid nohup bash -c '
     while kill -0 "$1" 2>/dev/null; do sleep 1; done
     exec "$2" stop "$3" --purge' ceph-rgw-watcher "$parent" "$(realpath "${BASH_SOURCE[0]}")" "$dir" \
-    >>"$dir/log/watcher.log" 2>&1 </dev/null &
+    >>"$dir/log/watcher.log" 2>&1 </dev/null 9>&- &
   echo $! >"$run/watcher.pid"
 }
 
@@ -259,7 +259,7 @@ cmd_start() {
     monmaptool --create --fsid "$fsid" --addv "$MON_NAME" "[v2:127.0.0.1:$mon_port]" "$dir/monmap"
     ceph-mon -c "$conf" --mkfs -i "$MON_NAME" --monmap "$dir/monmap" --keyring "$dir/mon.keyring"
   } >>"$steps" 2>&1 || fail_start "creating the monitor failed"
-  ceph-mon -c "$conf" -i "$MON_NAME" >>"$steps" 2>&1 || fail_start "ceph-mon did not start"
+  ceph-mon -c "$conf" -i "$MON_NAME" >>"$steps" 2>&1 9>&- || fail_start "ceph-mon did not start"
   wait_for_pid mon "mon.$MON_NAME"
   wait_for 30 "the monitor answering" ceph_cli mon stat
 
@@ -275,14 +275,14 @@ cmd_start() {
   printf '[osd.0]\n\tkey = %s\n' "$osd_key" >"$dir/osd/keyring"
   ceph-osd -c "$conf" -i 0 --mkfs --osd-uuid "$osd_uuid" --keyring "$dir/osd/keyring" >>"$steps" 2>&1 \
     || fail_start "ceph-osd --mkfs failed"
-  ceph-osd -c "$conf" -i 0 --keyring "$dir/osd/keyring" >>"$steps" 2>&1 || fail_start "ceph-osd did not start"
+  ceph-osd -c "$conf" -i 0 --keyring "$dir/osd/keyring" >>"$steps" 2>&1 9>&- || fail_start "ceph-osd did not start"
   wait_for_pid osd osd.0
   wait_for 60 "osd.0 coming up" osd_up
 
   # Gateway: its own key; it creates its pools (size 1 by the defaults above) on first start.
   ceph_cli auth get-or-create "client.$RGW_NAME" mon 'allow rw' osd 'allow rwx' -o "$dir/rgw.keyring" >>"$steps" 2>&1 \
     || fail_start "creating the gateway's key failed"
-  radosgw -c "$conf" -n "client.$RGW_NAME" >>"$steps" 2>&1 || fail_start "radosgw did not start"
+  radosgw -c "$conf" -n "client.$RGW_NAME" >>"$steps" 2>&1 9>&- || fail_start "radosgw did not start"
   wait_for_pid rgw "client.$RGW_NAME"
   wait_for $((START_TIMEOUT_S - (SECONDS - started))) "RGW answering S3 on 127.0.0.1:$rgw_port" s3_answers
 
@@ -356,9 +356,15 @@ fi
 dir=$(realpath -m "$2")
 run=$dir/run
 shift 2
+# One start or stop at a time per DIR (two test processes, or a user and the watcher). fd 9 is closed for every
+# daemon and the watcher (9>&-), so only this shell holds the lock.
+lock() {
+  exec 9>>"$dir/.lock"
+  flock -w 180 9 || die "another start or stop of $dir has held its lock for 3 min"
+}
 case $command in
-  start) cmd_start "$@" ;;
-  stop) cmd_stop "$@" ;;
+  start) lock; cmd_start "$@" ;;
+  stop) if [[ -d $dir ]]; then lock; fi; cmd_stop "$@" ;;
   env) cmd_env "$@" ;;
   *) usage ;;
 esac
