@@ -65,31 +65,40 @@ print_endpoint() {
   echo "Environment (secret; mode 600): $dir/s3.env   (tools/servers/ceph-rgw.sh env $dir)"
 }
 
-# stop_one NAME: TERM, wait up to 20 s, then KILL; the daemons flush their stores on TERM.
-stop_one() {
-  local pid i
-  pid=$(pid_of "$1") || { rm -f "$run/$1.pid"; return 0; }
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 200; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
+# stop_group NAME...: TERM to each, then up to 20 s for each to exit before KILL.
+stop_group() {
+  local name pid pids=() i
+  for name in "$@"; do
+    if pid=$(pid_of "$name"); then
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$name:$pid")
+    fi
+    rm -f "$run/$name.pid"
   done
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "ceph-rgw: $1 (pid $pid) ignored SIGTERM for 20 s; killing it" >&2
-    kill -KILL "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-  fi
-  rm -f "$run/$1.pid"
+  for name in "${pids[@]}"; do
+    pid=${name#*:}
+    for ((i = 0; i < 200; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "ceph-rgw: ${name%%:*} (pid $pid) ignored SIGTERM for 20 s; killing it" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+      while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+    fi
+  done
 }
 
+# The gateway first: it waits for RADOS on SIGTERM, and with the mon and OSD gone it hangs until KILL. The OSD and
+# the mon then together (~2 s each; the cluster is never restarted, so the OSD need not report itself down).
 stop_daemons() {
-  # The watcher first, unless we are the watcher: it would otherwise call stop again.
-  if [[ ${CEPH_RGW_WATCHER:-} != 1 ]]; then
-    stop_one watcher
+  # The watcher too, unless we are the watcher: it would otherwise call stop again.
+  if [[ ${CEPH_RGW_WATCHER:-} == 1 ]]; then
+    stop_group rgw
+  else
+    stop_group watcher rgw
   fi
-  stop_one rgw
-  stop_one osd
-  stop_one mon
+  stop_group osd mon
 }
 
 show_log() { # NAME FILE
