@@ -58,12 +58,21 @@ rgw_running() {
     curl -fsS --max-time 2 "$(value_of "$dir/rgw/s3.env" S3_ENDPOINT)/" >/dev/null 2>&1
 }
 
+emulator_stale() {
+  [[ ! -f $EMULATOR_DLL ]] && return 0
+  [[ -n $(find "$ROOT/tools/RegionEmulator" "$ROOT/contracts/region" "$ROOT/Directory.Build.props" "$ROOT/global.json" \
+    -type f -newer "$EMULATOR_DLL" -not -path '*/bin/*' -not -path '*/obj/*' -print -quit 2>/dev/null) ]]
+}
+
 start_emulator() {
   local org=$1 region=$2 token=$3 i url=
   [[ -x $(command -v dotnet) ]] || die "dotnet is not installed (see README.md, Prerequisites)"
-  # Built once (Release, so tests' Debug builds do not race it); the dll then starts in well under a second.
-  dotnet build "$ROOT/tools/RegionEmulator" -c Release --nologo -v quiet >"$dir/emulator-build.log" 2>&1 ||
-    { tail -n 20 "$dir/emulator-build.log" >&2; die "building tools/RegionEmulator failed (log: $dir/emulator-build.log)"; }
+  # Built in Release (so the tests' Debug builds do not race it), and only when a source is newer than the dll:
+  # even a no-op `dotnet build` costs 2 s here, and far more on a loaded machine.
+  if emulator_stale; then
+    dotnet build "$ROOT/tools/RegionEmulator" -c Release --nologo -v quiet >"$dir/emulator-build.log" 2>&1 ||
+      { tail -n 20 "$dir/emulator-build.log" >&2; die "building tools/RegionEmulator failed (log: $dir/emulator-build.log)"; }
+  fi
   # setsid: the emulator outlives this shell and its terminal; stop finds it by its pid file.
   setsid nohup dotnet "$EMULATOR_DLL" --port=0 "--token=$token:$org" "--region=$region" \
     >"$dir/emulator.log" 2>&1 </dev/null &
