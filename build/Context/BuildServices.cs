@@ -4,7 +4,9 @@ using GpuImageBuilder.Build.Parameters;
 using GpuImageBuilder.Build.Services;
 using GpuImageBuilder.Build.Services.Packer;
 using GpuImageBuilder.Build.Services.Processes;
+using GpuImageBuilder.Build.Services.Publishing;
 using GpuImageBuilder.Build.Services.Steps;
+using GpuImageBuilder.RegionContract;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace GpuImageBuilder.Build.Context;
@@ -33,6 +35,10 @@ public static class BuildServices
         services.AddSingleton<ChecksumStep>();
         services.AddSingleton<AuditImageStep>();
         services.AddSingleton<SmokeBootStep>();
+        // The region's spec, parsed once, only when a task that checks a payload is created.
+        services.AddSingleton(_ => ContractSchemas.Load());
+        services.AddSingleton<PayloadValidator>();
+        services.AddSingleton<GeneratePayloadStep>();
         return services;
     }
 }
