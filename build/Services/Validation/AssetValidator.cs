@@ -98,7 +98,7 @@ public sealed partial class AssetValidator(ICommandRunner runner, PackerTool pac
                 }
             }
 
-            foreach (var (variable, message) in ImageIdentity.Problems(image))
+            foreach (var (variable, message) in ImageIdentity.Problems(image).Concat(DefinitionContract.Problems(image)))
             {
                 yield return new(file, LineOf(variable) ?? LineOf("image_name"), $"{variable} {message}");
             }

@@ -194,6 +194,22 @@ public sealed class AssetValidatorTests
         }), string.Join("\n", problems));
     }
 
+    [Test]
+    public void A_definition_value_the_region_spec_refuses_is_reported_with_the_spec_s_reason()
+    {
+        using var sandbox = new AssetSandbox();
+        sandbox.Replace("templates/images/gpu-ready.pkrvars.hcl", "os_kernel          = \"linux\"", "os_kernel          = \"windows\"");
+        sandbox.Replace("templates/images/gpu-ready.pkrvars.hcl", "image_architecture = \"x86_64\"", "image_architecture = \"amd64\"");
+        var catalog = ImageCatalog.Load(sandbox.PathOf("templates/images"));
+        var problems = AssetValidator.CheckDefinitions(sandbox.Assets, catalog).Where(p => p.File == "templates/images/gpu-ready.pkrvars.hcl").ToList();
+        var lines = File.ReadAllLines(sandbox.PathOf("templates/images/gpu-ready.pkrvars.hcl"));
+        Assert.That(problems.Select(p => (p.Line, p.Message)), Is.EquivalentTo(new[]
+        {
+            ((int?)(Array.FindIndex(lines, l => l.StartsWith("image_architecture")) + 1), "image_architecture = \"amd64\": Value should match one of the values specified by the enum (region spec: architecture)"),
+            ((int?)(Array.FindIndex(lines, l => l.StartsWith("os_kernel")) + 1), "os_kernel = \"windows\": Value should match one of the values specified by the enum (region spec: imageOS)"),
+        }), string.Join("\n", problems));
+    }
+
     private static void CopyFixtureDefinitions(AssetSandbox sandbox)
     {
         var target = sandbox.PathOf("fixture-images");
