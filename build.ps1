@@ -2,7 +2,7 @@
 # Runs the build host: ./build.ps1 --target=<task> [--name=value ...]   (./build.ps1 --help lists everything)
 #
 # Same fast start as build.sh: the host is compiled once into output/.build-host/ and run directly with
-# `dotnet Build.dll`; it is recompiled only when the SHA-256 over the sources under build/ (plus global.json and
+# `dotnet Build.dll`; it is recompiled only when the SHA-256 over the sources under build/ and contracts/ (plus global.json and
 # Directory.Build.props) changed, so a warm run skips MSBuild's up-to-date check.
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
@@ -23,7 +23,8 @@ $hostDll = Join-Path $hostDir 'bin/Build.dll'
 $stamp = Join-Path $hostDir 'sources-ps1.sha256'
 
 function Get-SourcesHash {
-    $files = Get-ChildItem -Path build -Recurse -File -Include *.cs, *.csproj, *.props, packages.lock.json |
+    # build/ and the region contract library it references (with the spec files it embeds).
+    $files = Get-ChildItem -Path build, contracts -Recurse -File -Include *.cs, *.csproj, *.props, packages.lock.json, *.yaml, *.json |
         Where-Object { $_.FullName -notmatch '[\\/](bin|obj)[\\/]' } |
         Sort-Object { $_.FullName.Substring($PSScriptRoot.Length).Replace('\', '/') } -CaseSensitive
     $lines = foreach ($f in @($files) + @(Get-Item global.json, Directory.Build.props)) {

@@ -21,7 +21,8 @@ stamp=$host_dir/sources.sha256
 
 sources_hash() {
   {
-    find build -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name 'packages.lock.json' \) \
+    # build/ and the region contract library it references (with the spec files it embeds).
+    find build contracts -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name 'packages.lock.json' -o -name '*.yaml' -o -name '*.json' \) \
       -not -path '*/bin/*' -not -path '*/obj/*' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
     sha256sum global.json Directory.Build.props
   } | sha256sum | cut -d' ' -f1

@@ -25,6 +25,52 @@ variable "parent_image" {
   default     = ""
 }
 
+# ------------------------------------------------------- what the image is (region)
+# Not used by the template itself: the build reads them from the image definition for the region payload
+# (spec.architecture and spec.os). Packer fails on a variable a -var-file sets that is not declared.
+
+variable "image_architecture" {
+  type        = string
+  description = "CPU architecture of the image, region spec.architecture (x86_64 or aarch64). The template builds with qemu-system-x86_64."
+  default     = "x86_64"
+}
+
+variable "os_kernel" {
+  type        = string
+  description = "Region spec.os.kernel (linux)."
+  default     = "linux"
+}
+
+variable "os_family" {
+  type        = string
+  description = "Region spec.os.family, the package format family (debian)."
+  default     = "debian"
+}
+
+variable "os_distro" {
+  type        = string
+  description = "Region spec.os.distro (ubuntu, debian)."
+  default     = "ubuntu"
+}
+
+variable "os_variant" {
+  type        = string
+  description = "Region spec.os.variant, free form (server)."
+  default     = "server"
+}
+
+variable "os_codename" {
+  type        = string
+  description = "Region spec.os.codename. Unset (\"\") for Ubuntu: the build uses --ubuntu-codename."
+  default     = ""
+}
+
+variable "os_version" {
+  type        = string
+  description = "Region spec.os.version. Unset (\"\") for Ubuntu: the build uses --ubuntu-version."
+  default     = ""
+}
+
 # ------------------------------------------------------------------ provisioning
 
 variable "base_scripts" {

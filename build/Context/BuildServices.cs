@@ -5,7 +5,9 @@ using GpuImageBuilder.Build.Services;
 using GpuImageBuilder.Build.Services.Packer;
 using GpuImageBuilder.Build.Services.Processes;
 using GpuImageBuilder.Build.Services.Register;
+using GpuImageBuilder.Build.Services.Publishing;
 using GpuImageBuilder.Build.Services.Steps;
+using GpuImageBuilder.RegionContract;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace GpuImageBuilder.Build.Context;
@@ -37,6 +39,10 @@ public static class BuildServices
         // Built when Register is created, after the lifetime checked the Region and S3 inputs.
         services.AddSingleton(sp => RegisterOptions.From(sp.GetRequiredService<BuildParameters>()));
         services.AddSingleton<RegisterStep>();
+        // The region's spec, parsed once, only when a task that checks a payload is created.
+        services.AddSingleton(_ => ContractSchemas.Load());
+        services.AddSingleton<PayloadValidator>();
+        services.AddSingleton<GeneratePayloadStep>();
         return services;
     }
 }

@@ -12,8 +12,8 @@ public sealed record RegisterArtifacts(ImagePayload Payload, UploadedObject? Upl
     /// Reads output/&lt;image&gt;/payload.json and upload.json. A missing payload, or (outside a dry run) a missing
     /// upload record, is one line naming the file and the task that writes it.
     /// </summary>
-    /// <remarks>Reads with the payload's own conventions (camelCase, nulls left out); to be replaced by PayloadJson.</remarks>
-    public static RegisterArtifacts Read(ArtifactPaths paths, string image, bool uploadRequired)
+    /// <remarks>The payload is checked against the contract again: one edited by hand is refused before any request.</remarks>
+    public static RegisterArtifacts Read(ArtifactPaths paths, PayloadValidator validator, string image, bool uploadRequired)
     {
         var payloadPath = paths.Payload(image);
         if (!File.Exists(payloadPath))
@@ -21,7 +21,16 @@ public sealed record RegisterArtifacts(ImagePayload Payload, UploadedObject? Upl
             throw new RegisterException($"{image}: {payloadPath} is missing: run GeneratePayload (--target=GeneratePayload) first");
         }
 
-        var payload = ReadJson<ImagePayload>(payloadPath, image, "GeneratePayload");
+        ImagePayload payload;
+        try
+        {
+            payload = validator.Read(image, payloadPath);
+        }
+        catch (PayloadException error)
+        {
+            throw new RegisterException($"{image}: {error.Message}");
+        }
+
         var uploadPath = paths.Uploaded(image);
         UploadedObject? uploaded = null;
         if (File.Exists(uploadPath))

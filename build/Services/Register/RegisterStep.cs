@@ -13,7 +13,7 @@ namespace GpuImageBuilder.Build.Services.Register;
 /// it; otherwise POSTs the payload and waits for <c>ready</c> (<see cref="ImportWatcher"/>). A dry run prints the
 /// requests instead (<see cref="RegisterDryRun"/>) and needs no token.
 /// </summary>
-public sealed class RegisterStep(RegisterOptions options, ArtifactPaths paths, IBuildLog log, IObjectUrlSigner? signer = null)
+public sealed class RegisterStep(RegisterOptions options, ArtifactPaths paths, PayloadValidator validator, IBuildLog log, IObjectUrlSigner? signer = null)
     : IImageStep, IDisposable
 {
     public const string Name = "Register";
@@ -22,7 +22,7 @@ public sealed class RegisterStep(RegisterOptions options, ArtifactPaths paths, I
 
     public async Task<RegionImage?> RunAsync(ImageDefinition image, CancellationToken cancellation)
     {
-        var artifacts = RegisterArtifacts.Read(paths, image.Name, uploadRequired: !options.DryRun);
+        var artifacts = RegisterArtifacts.Read(paths, validator, image.Name, uploadRequired: !options.DryRun);
         var payload = Tagged(artifacts, options.DryRun);
         var name = payload.Metadata.Name;
         if (options.DryRun)
@@ -65,7 +65,7 @@ public sealed class RegisterStep(RegisterOptions options, ArtifactPaths paths, I
         }
 
         var send = payload with { Spec = payload.Spec with { Uri = SendUri(artifacts, payload, client) } };
-        var created = await client.CreateImageAsync(name, RegionJson.Write(send), IsThisImage, payload.Spec.Uri, cancellation);
+        var created = await client.CreateImageAsync(name, PayloadJson.Serialize(send), IsThisImage, payload.Spec.Uri, cancellation);
         log.Information($"{image.Name}: registered {name} as {created.Id} ({created.State}); waiting for the region's import (every {options.Wait.PollInterval.TotalSeconds:0.#}s, at most {options.Wait.Timeout})");
         return await Watcher(client).WaitAsync(image.Name, name, created.Id, payload.Spec.Uri, cancellation);
     }

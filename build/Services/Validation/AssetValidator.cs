@@ -66,7 +66,7 @@ public sealed partial class AssetValidator(ICommandRunner runner, PackerTool pac
         return problems.OrderBy(p => p.File, StringComparer.Ordinal).ThenBy(p => p.Line ?? 0).ThenBy(p => p.Message, StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>Pure checks: every script a definition names exists, names and versions are well-formed.</summary>
+    /// <summary>Pure checks: every script a definition names exists, names and versions are well-formed, the definition says what the image is.</summary>
     public static IEnumerable<ValidationProblem> CheckDefinitions(AssetPaths assets, ImageCatalog catalog)
     {
         if (!File.Exists(assets.CleanupScript))
@@ -96,6 +96,11 @@ public sealed partial class AssetValidator(ICommandRunner runner, PackerTool pac
                 {
                     yield return new(file, line, $"script '{script}' does not exist in {Relative(assets, assets.Scripts)}/");
                 }
+            }
+
+            foreach (var (variable, message) in ImageIdentity.Problems(image).Concat(DefinitionContract.Problems(image)))
+            {
+                yield return new(file, LineOf(variable) ?? LineOf("image_name"), $"{variable} {message}");
             }
 
             foreach (var (key, value) in image.Variables)

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using GpuImageBuilder.RegionEmulator.Contract;
+using GpuImageBuilder.RegionContract;
 
 namespace GpuImageBuilder.Build.Tests.Emulator;
 

@@ -21,6 +21,9 @@ public abstract class RegionTestBed
     public const string Full = "region-full-token-Q7x2Lm9Zp4";
     public const string Reader = "region-reader-token-V3n8Kt1Wq6";
 
+    /// <summary>The contract check Register applies to payload.json before any request.</summary>
+    public static readonly PayloadValidator Validator = new(GpuImageBuilder.RegionContract.ContractSchemas.Load());
+
     public static readonly Guid Org = Guid.Parse("3f0c9a52-8d1e-4b6a-9c3f-2a7d5e1b8c40");
     public static readonly Guid RegionId = Guid.Parse("b5e2d7a1-4c3f-4e8b-a9d6-1f0e2c3b4a59");
 
@@ -76,7 +79,7 @@ public abstract class RegionTestBed
     {
         var paths = new ArtifactPaths(output);
         Directory.CreateDirectory(paths.ImageDirectory(GpuReady.Name));
-        File.WriteAllText(paths.Payload(GpuReady.Name), RegionJson.Write(payload, indented: true));
+        File.WriteAllText(paths.Payload(GpuReady.Name), PayloadJson.Serialize(payload));
         if (withUpload)
         {
             var uploaded = new UploadedObject("gpu-images", $"images/{payload.Metadata.Name}.raw", payload.Spec.Uri, 2 << 20, sha256, true, DateTimeOffset.UtcNow);

@@ -22,7 +22,7 @@ public sealed class RegisterStepTests : RegionTestBed
     private (RegisterStep Step, ListLog Log) Step(ImagePayload payload, string sha, RegisterOptions? options = null, IObjectUrlSigner? signer = null)
     {
         var log = new ListLog();
-        return (new RegisterStep(options ?? Options(), WriteArtifacts(_output.Path, payload, sha), log, signer), log);
+        return (new RegisterStep(options ?? Options(), WriteArtifacts(_output.Path, payload, sha), RegionTestBed.Validator, log, signer), log);
     }
 
     [Test]

@@ -176,6 +176,40 @@ public sealed class AssetValidatorTests
         Assert.That(errors[1].Message, Does.Contain("* Invalid disk size.").And.Not.Contain("source \"qemu\""));
     }
 
+    [Test]
+    public void A_definition_that_does_not_say_what_the_image_is_is_reported_before_any_tool_runs()
+    {
+        using var sandbox = new AssetSandbox();
+        sandbox.Replace("templates/images/gpu-ready.pkrvars.hcl", "os_distro          = \"ubuntu\"\n", string.Empty);
+        sandbox.Replace("templates/images/nvidia-firmware1.pkrvars.hcl", "os_distro          = \"ubuntu\"", "os_distro          = \"debian\"");
+        var catalog = ImageCatalog.Load(sandbox.PathOf("templates/images"));
+        var problems = AssetValidator.CheckDefinitions(sandbox.Assets, catalog).ToList();
+        Assert.That(problems, Has.One.Matches<ValidationProblem>(p => p != null && p.File == "templates/images/gpu-ready.pkrvars.hcl" && p.Line == 2 &&
+            p.Message == "os_distro is not set: the region payload needs it (e.g. os_distro = \"ubuntu\")"), string.Join("\n", problems));
+        // Not Ubuntu: --ubuntu-version/--ubuntu-codename do not apply, the definition must pin both.
+        Assert.That(problems.Where(p => p.File == "templates/images/nvidia-firmware1.pkrvars.hcl").Select(p => p.Message), Is.EquivalentTo(new[]
+        {
+            "os_version is not set: only for os_distro = \"ubuntu\" does it default to --ubuntu-version",
+            "os_codename is not set: only for os_distro = \"ubuntu\" does it default to --ubuntu-codename",
+        }), string.Join("\n", problems));
+    }
+
+    [Test]
+    public void A_definition_value_the_region_spec_refuses_is_reported_with_the_spec_s_reason()
+    {
+        using var sandbox = new AssetSandbox();
+        sandbox.Replace("templates/images/gpu-ready.pkrvars.hcl", "os_kernel          = \"linux\"", "os_kernel          = \"windows\"");
+        sandbox.Replace("templates/images/gpu-ready.pkrvars.hcl", "image_architecture = \"x86_64\"", "image_architecture = \"amd64\"");
+        var catalog = ImageCatalog.Load(sandbox.PathOf("templates/images"));
+        var problems = AssetValidator.CheckDefinitions(sandbox.Assets, catalog).Where(p => p.File == "templates/images/gpu-ready.pkrvars.hcl").ToList();
+        var lines = File.ReadAllLines(sandbox.PathOf("templates/images/gpu-ready.pkrvars.hcl"));
+        Assert.That(problems.Select(p => (p.Line, p.Message)), Is.EquivalentTo(new[]
+        {
+            ((int?)(Array.FindIndex(lines, l => l.StartsWith("image_architecture")) + 1), "image_architecture = \"amd64\": Value should match one of the values specified by the enum (region spec: architecture)"),
+            ((int?)(Array.FindIndex(lines, l => l.StartsWith("os_kernel")) + 1), "os_kernel = \"windows\": Value should match one of the values specified by the enum (region spec: imageOS)"),
+        }), string.Join("\n", problems));
+    }
+
     private static void CopyFixtureDefinitions(AssetSandbox sandbox)
     {
         var target = sandbox.PathOf("fixture-images");

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using GpuImageBuilder.RegionEmulator.Contract;
+using GpuImageBuilder.RegionContract;
 using GpuImageBuilder.RegionEmulator.Images;
 using GpuImageBuilder.RegionEmulator.Import;
 
@@ -8,11 +8,11 @@ namespace GpuImageBuilder.RegionEmulator.Api;
 /// <summary>
 /// POST .../images after authentication and authorization, in the service's order: the body against the spec's
 /// imageCreate schema (400, the OpenAPI middleware), the boot sector of spec.uri (422), the stored-image rules
-/// (see <see cref="ServerRules"/>), then the image is created pending and its import starts in the background.
+/// (see <see cref="ImageCreateRules"/>), then the image is created pending and its import starts in the background.
 /// </summary>
 public sealed class ImageCreation(
     ContractSchemas schemas,
-    ServerRules rules,
+    ImageCreateRules rules,
     BootSectorProbe probe,
     ImageStore images,
     ImageImporter importer,
@@ -54,7 +54,7 @@ public sealed class ImageCreation(
             return (refused, null);
         }
 
-        var broken = rules.Failures(request, organizationId);
+        var broken = rules.Failures(JsonSerializer.SerializeToElement(request, Wire), organizationId);
         if (broken.Count > 0)
         {
             return (RegionErrors.BadRequest("request body invalid: " + string.Join("; ", broken)), null);

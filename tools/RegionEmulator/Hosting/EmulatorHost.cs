@@ -1,6 +1,6 @@
 using System.Net;
 using GpuImageBuilder.RegionEmulator.Api;
-using GpuImageBuilder.RegionEmulator.Contract;
+using GpuImageBuilder.RegionContract;
 using GpuImageBuilder.RegionEmulator.Faults;
 using GpuImageBuilder.RegionEmulator.Images;
 using GpuImageBuilder.RegionEmulator.Import;
@@ -78,7 +78,7 @@ public sealed class EmulatorHost : IAsyncDisposable
         services.AddSingleton(new RequestJournal(options.Log));
         services.AddSingleton<FaultInjector>();
         services.AddSingleton(ContractSchemas.Load());
-        services.AddSingleton<ServerRules>();
+        services.AddSingleton<ImageCreateRules>();
         services.AddSingleton<ImageQuery>();
         services.AddSingleton<ImageCreation>();
         // The probe must answer within the request; the import may download many GiB.

@@ -5,7 +5,7 @@ using Json.Schema;
 using Microsoft.OpenApi;
 using Microsoft.OpenApi.Reader;
 
-namespace GpuImageBuilder.RegionEmulator.Contract;
+namespace GpuImageBuilder.RegionContract;
 
 /// <summary>
 /// The JSON Schemas of the region's contract, read from the project's copy of the spec (embedded at build time):
@@ -108,5 +108,5 @@ public sealed class ContractSchemas
 
     private static Stream ReadResource(string name) =>
         Assembly.GetExecutingAssembly().GetManifestResourceStream(name)
-        ?? throw new InvalidOperationException($"The emulator was built without its contract resource '{name}'.");
+        ?? throw new InvalidOperationException($"The region contract library was built without its resource '{name}'.");
 }
