@@ -13,6 +13,9 @@ public sealed record ArtifactPaths(string Root)
 
     public string Payload(string image) => Path.Combine(ImageDirectory(image), "payload.json");
 
+    /// <summary>What Upload proved about the object (<c>UploadedObject</c>), read by Register.</summary>
+    public string Upload(string image) => Path.Combine(ImageDirectory(image), "upload.json");
+
     public string Checksums => Path.Combine(Root, "SHA256SUMS");
 
     /// <summary>Scratch space for one run (packer output dirs, seeds, keys); removed when the run ends.</summary>

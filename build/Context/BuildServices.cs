@@ -5,6 +5,7 @@ using GpuImageBuilder.Build.Services;
 using GpuImageBuilder.Build.Services.Packer;
 using GpuImageBuilder.Build.Services.Processes;
 using GpuImageBuilder.Build.Services.Steps;
+using GpuImageBuilder.Build.Services.Upload;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace GpuImageBuilder.Build.Context;
@@ -33,6 +34,11 @@ public static class BuildServices
         services.AddSingleton<ChecksumStep>();
         services.AddSingleton<AuditImageStep>();
         services.AddSingleton<SmokeBootStep>();
+        services.AddSingleton<S3ClientFactory>();
+        services.AddSingleton<PublishedUrls>();
+        services.AddSingleton(_ => UploadTuning.FromEnvironment());
+        services.AddSingleton<ImageUploader>();
+        services.AddSingleton<UploadStep>();
         return services;
     }
 }
