@@ -37,6 +37,14 @@ public sealed record UploadResult(UploadOutcome Outcome, long Sent, long Copied,
 /// </summary>
 public sealed class MultipartEngine(IAmazonS3 client, UploadTuning tuning, UploadCounters counters, IBuildLog log)
 {
+    /// <summary>
+    /// Auto mode keeps copying unless a copy took this many times longer per byte than a sent part. The costs of a
+    /// wrong guess are lopsided: sending zeros over a slow link costs the whole link time of those bytes, copying on a
+    /// fast loopback costs about what sending would (RGW copies the bytes itself); and both timings are noisy on a
+    /// loaded machine. So only a clearly faster send wins.
+    /// </summary>
+    public const double CopyTolerance = 1.5;
+
     private static readonly string[] UselessUploadErrors = ["BadDigest", "InvalidPart", "InvalidPartOrder", "EntityTooSmall", "InvalidDigest"];
 
     public async Task<UploadResult> UploadAsync(UploadJob job, CancellationToken cancellation)
@@ -289,7 +297,7 @@ public sealed class MultipartEngine(IAmazonS3 client, UploadTuning tuning, Uploa
                 });
                 rest = [.. zeroParts.Skip(probe.Count)];
                 var copyPerByte = copyTimings.Sum(t => t.Seconds) / Math.Max(copyTimings.Sum(t => t.Bytes), 1);
-                var copyWins = tuning.ZeroParts == ZeroPartMode.Copy || copyPerByte < sendSecondsPerByte;
+                var copyWins = tuning.ZeroParts == ZeroPartMode.Copy || copyPerByte <= CopyTolerance * sendSecondsPerByte;
                 how = copyWins ? "copied server-side" : $"sent (a copy took {copyPerByte * job.Plan.PartSize:0.00} s per part, a send {sendSecondsPerByte * job.Plan.PartSize:0.00} s)";
                 if (tuning.ZeroParts == ZeroPartMode.Auto && rest.Count > 0)
                 {

@@ -5,9 +5,10 @@ public enum ZeroPartMode
 {
     /// <summary>
     /// Measure, per run: data parts are sent first; then the first zero parts (as many as run at once) are copied
-    /// server-side, timed at the same concurrency, and the rest are copied only if a copy took less time per byte
-    /// than a sent part did. On a slow link (a build host uploading to a cloud) copying wins by far; on a fast
-    /// loopback RGW, which copies the bytes itself, sending can be as fast, and then the rest are sent.
+    /// server-side, timed at the same concurrency, and the rest are copied unless a copy took clearly longer per
+    /// byte than a sent part did (<see cref="MultipartEngine.CopyTolerance"/>). On a slow link (a build host
+    /// uploading to a cloud) copying wins by far; on a fast loopback RGW, which copies the bytes itself, sending can
+    /// be faster, and then the rest are sent.
     /// </summary>
     Auto,
 
