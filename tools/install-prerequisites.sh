@@ -23,6 +23,11 @@
 #   bc                     arithmetic in the bench/ scripts
 #   procps, util-linux     pgrep/kill (pipeline tests), flock (build.sh), mount (raw-image tests)
 #   nodejs, npm            bats, the shell-script test runner (package.json)
+#   radosgw, ceph-mon, ceph-osd, ceph-common
+#                          a real S3 server on 127.0.0.1 for the S3 tests, bench/ and tools/local-servers.sh
+#                          (tools/servers/ceph-rgw.sh: a one-node Ceph cluster with the RADOS Gateway)
+#   awscli, rclone         bench/ baselines and bucket creation in tools/local-servers.sh (Debian's awscli is
+#                          /usr/bin/aws; a pyenv shim may shadow `aws` on PATH, so scripts call it by path)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -33,6 +38,7 @@ packages=(
   libguestfs-tools linux-image-amd64
   mmdebstrap dosfstools mtools gdisk e2fsprogs initramfs-tools-core uuid-runtime
   ca-certificates python3 openssl bc procps util-linux
+  radosgw ceph-mon ceph-osd ceph-common awscli rclone
 )
 
 # as_root CMD...: runs CMD as root: directly when we are root, else through sudo; without sudo, says how to go on.
