@@ -4,9 +4,20 @@ using GpuImageBuilder.Build.Services.Processes;
 
 // Usage: ImageBench <qcow2> <raw>   — ConvertRaw + Checksum exactly as the build runs them; prints seconds and the hash.
 //        ImageBench smoke ...           — smoke boots in a loop (bench/smoke-stall.sh): see SmokeLoop.cs.
+//        ImageBench upload|proxy ...    — bench/upload.sh: the build's uploader and the tests' byte-counting proxy (UploadBench.cs).
 if (args.Length > 0 && args[0] == "smoke")
 {
     return await GpuImageBuilder.Bench.SmokeLoop.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "upload")
+{
+    return await GpuImageBuilder.Bench.UploadBench.UploadAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "proxy")
+{
+    return await GpuImageBuilder.Bench.UploadBench.ProxyAsync(args[1..]);
 }
 
 if (args.Length != 2)

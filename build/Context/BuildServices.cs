@@ -8,6 +8,7 @@ using GpuImageBuilder.Build.Services.Register;
 using GpuImageBuilder.Build.Services.Publishing;
 using GpuImageBuilder.Build.Services.Steps;
 using GpuImageBuilder.RegionContract;
+using GpuImageBuilder.Build.Services.Upload;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace GpuImageBuilder.Build.Context;
@@ -43,6 +44,13 @@ public static class BuildServices
         services.AddSingleton(_ => ContractSchemas.Load());
         services.AddSingleton<PayloadValidator>();
         services.AddSingleton<GeneratePayloadStep>();
+        services.AddSingleton<S3ClientFactory>();
+        services.AddSingleton<PublishedUrls>();
+        services.AddSingleton(_ => UploadTuning.FromEnvironment());
+        services.AddSingleton<ImageUploader>();
+        services.AddSingleton<UploadStep>();
+        // Register presigns with the Upload side's S3 client (--s3-url-mode=presigned).
+        services.AddSingleton<IObjectUrlSigner, ObjectUrlSigner>();
         return services;
     }
 }

@@ -74,6 +74,82 @@ public sealed class FixturePipelineTests
         Assert.That(result.StdOut, Does.Not.Contain("Starting VM").And.Not.Contain("Retrieving ISO"), "Packer did not run");
     }
 
+    /// <summary>
+    /// The rest of the graph on the images above, against real servers on 127.0.0.1: GeneratePayload, Upload to Ceph
+    /// RGW, Register with the region emulator (which range-reads the boot sector and imports by downloading the
+    /// whole object from RGW). Then BuildBoth runs to its end, and a second Publish sends no image bytes and no POST.
+    /// </summary>
+    [Test]
+    [DependsOnTest(nameof(Both_images_build_convert_checksum_audit_and_smoke_boot_then_a_rerun_is_a_cache_hit))]
+    public async Task Both_images_publish_to_real_S3_and_the_region_emulator_then_a_rerun_sends_nothing()
+    {
+        // The images of the test above (cache hits when it ran first; built here otherwise).
+        var rgw = await CephRgw.Shared();
+        var bucket = await rgw.CreateBucketAsync("publish");
+        var org = Guid.NewGuid();
+        var region = Guid.NewGuid();
+        const string token = "pipeline-region-token-5Jq8Wd2Lx7";
+        await using var emulator = await GpuImageBuilder.Build.Tests.Emulator.EmulatorSession.StartAsync(o => o with
+        {
+            Tokens = GpuImageBuilder.RegionEmulator.Access.TokenGrants.Parse([$"{token}:{org}"]),
+            Regions = [region.ToString()],
+        });
+        var environment = new Dictionary<string, string>
+        {
+            ["S3_ENDPOINT"] = rgw.Endpoint.ToString(),
+            ["S3_BUCKET"] = bucket,
+            ["S3_REGION"] = rgw.Region,
+            ["S3_FORCE_PATH_STYLE"] = "true",
+            ["AWS_ACCESS_KEY_ID"] = rgw.AccessKey,
+            ["AWS_SECRET_ACCESS_KEY"] = rgw.SecretKey,
+            ["NSCALE_REGION_URL"] = emulator.Host.BaseUrl.ToString(),
+            ["NSCALE_ORG_ID"] = org.ToString(),
+            ["NSCALE_REGION_ID"] = region.ToString(),
+            ["NSCALE_API_TOKEN"] = token,
+            ["GPU_IMAGE_POLL_INTERVAL"] = "1s",
+        };
+        string[] Publish(params string[] extra) => FixtureImage.Arguments(_checksum, Output, ["--target=Publish", "--image=all", .. extra]);
+
+        var result = HostRunner.RunInRepository(Publish("--verbosity=diagnostic"), Limit, environment);
+        Assert.That(result.ExitCode, Is.Zero, result.StdOut);
+        foreach (var secret in new[] { rgw.SecretKey, rgw.AccessKey, token })
+        {
+            Assert.That(result.Output, Does.Not.Contain(secret), "no credential in the output, even at diagnostic verbosity");
+        }
+
+        var posts = emulator.Host.Requests.Entries.Count(e => e.Method == "POST");
+        Assert.That(posts, Is.EqualTo(2), "one POST per image");
+        foreach (var image in new[] { "gpu-ready", "nvidia-firmware1" })
+        {
+            var payload = JObject.Parse(await File.ReadAllTextAsync(Path.Combine(Output, image, "payload.json")));
+            var name = payload["metadata"]!.Value<string>("name")!;
+            Assert.That(name, Does.StartWith(image + "-"));
+            Assert.That(payload["spec"]!["os"]!.Value<string>("distro"), Is.EqualTo("debian"), "the fixture's OS, from its definition");
+            Assert.That(payload["spec"]!["gpu"], Is.Null, "the fixture has no driver: no gpu object");
+            var stored = emulator.Host.Images.All().Single(i => i.Name == name);
+            Assert.That(stored.State.ToString(), Is.EqualTo("Ready"), $"{image} reached ready");
+            Assert.That(stored.SizeGiB, Is.EqualTo(3), "sizeGiB from the bytes the region downloaded (3 GiB raw)");
+
+            // The object in S3 is the raw, byte for byte where it matters: size and the SHA-256 kept in its metadata.
+            var manifest = JObject.Parse(await File.ReadAllTextAsync(Path.Combine(Output, image, "manifest.json")));
+            using var s3 = rgw.Client();
+            var uploaded = JObject.Parse(await File.ReadAllTextAsync(Path.Combine(Output, image, "upload.json")));
+            var head = await s3.GetObjectMetadataAsync(bucket, uploaded.Value<string>("key"));
+            Assert.That(head.ContentLength, Is.EqualTo(manifest["raw"]!.Value<long>("virtualSize")));
+            Assert.That(head.Metadata["sha256"], Is.EqualTo(manifest["raw"]!.Value<string>("sha256")));
+        }
+
+        // BuildBoth, the README's main job, runs to its end on the same images (all cache hits, payloads rewritten).
+        result = HostRunner.RunInRepository(FixtureImage.Arguments(_checksum, Output, "--target=BuildBoth"), TimeSpan.FromMinutes(10), environment);
+        Assert.That(result.ExitCode, Is.Zero, result.StdOut);
+
+        // A second Publish: nothing to upload, nothing to register.
+        result = HostRunner.RunInRepository(Publish(), TimeSpan.FromMinutes(10), environment);
+        Assert.That(result.ExitCode, Is.Zero, result.StdOut);
+        Assert.That(result.StdOut, Does.Contain("gpu-ready: already uploaded").And.Contain("nvidia-firmware1: already uploaded"));
+        Assert.That(emulator.Host.Requests.Entries.Count(e => e.Method == "POST"), Is.EqualTo(posts), "no second POST");
+    }
+
     [Test]
     public void A_base_image_with_the_wrong_checksum_fails_clearly_and_leaves_nothing()
     {
