@@ -1,7 +1,6 @@
 using GpuImageBuilder.Build.Context;
 using GpuImageBuilder.Build.Services.Publishing;
-using GpuImageBuilder.Build.Services.Region;
-using Newtonsoft.Json;
+using GpuImageBuilder.Build.Services.Upload;
 
 namespace GpuImageBuilder.Build.Services.Register;
 
@@ -32,14 +31,10 @@ public sealed record RegisterArtifacts(ImagePayload Payload, UploadedObject? Upl
         }
 
         var uploadPath = paths.Uploaded(image);
-        UploadedObject? uploaded = null;
-        if (File.Exists(uploadPath))
+        var uploaded = UploadedObjectFile.Read(uploadPath);
+        if (uploaded is null && uploadRequired)
         {
-            uploaded = ReadJson<UploadedObject>(uploadPath, image, "Upload");
-        }
-        else if (uploadRequired)
-        {
-            throw new RegisterException($"{image}: {uploadPath} is missing: the raw has not been uploaded; run Upload (--target=Upload) first");
+            throw new RegisterException($"{image}: {uploadPath} is missing or unreadable: the raw has not been uploaded; run Upload (--target=Upload) first");
         }
 
         if (uploaded is not null && uploaded.Url.GetLeftPart(UriPartial.Path) != payload.Spec.Uri.GetLeftPart(UriPartial.Path))
@@ -49,18 +44,6 @@ public sealed record RegisterArtifacts(ImagePayload Payload, UploadedObject? Upl
         }
 
         return new RegisterArtifacts(payload, uploaded);
-    }
-
-    private static T ReadJson<T>(string path, string image, string writer)
-    {
-        try
-        {
-            return RegionJson.Read<T>(File.ReadAllText(path));
-        }
-        catch (Exception error) when (error is JsonException or ArgumentException or NullReferenceException)
-        {
-            throw new RegisterException($"{image}: {path} is not readable ({error.Message}): run {writer} again");
-        }
     }
 }
 

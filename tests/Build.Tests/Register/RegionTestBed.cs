@@ -83,7 +83,7 @@ public abstract class RegionTestBed
         if (withUpload)
         {
             var uploaded = new UploadedObject("gpu-images", $"images/{payload.Metadata.Name}.raw", payload.Spec.Uri, 2 << 20, sha256, true, DateTimeOffset.UtcNow);
-            File.WriteAllText(paths.Uploaded(GpuReady.Name), RegionJson.Write(uploaded, indented: true));
+            GpuImageBuilder.Build.Services.Upload.UploadedObjectFile.Write(paths.Uploaded(GpuReady.Name), uploaded);
         }
 
         return paths;
