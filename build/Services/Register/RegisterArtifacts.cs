@@ -37,10 +37,17 @@ public sealed record RegisterArtifacts(ImagePayload Payload, UploadedObject? Upl
             throw new RegisterException($"{image}: {uploadPath} is missing or unreadable: the raw has not been uploaded; run Upload (--target=Upload) first");
         }
 
-        if (uploaded is not null && uploaded.Url.GetLeftPart(UriPartial.Path) != payload.Spec.Uri.GetLeftPart(UriPartial.Path))
+        var otherObject = uploaded is not null && uploaded.Url.GetLeftPart(UriPartial.Path) != payload.Spec.Uri.GetLeftPart(UriPartial.Path);
+        if (otherObject && !uploadRequired)
+        {
+            // A dry run with other S3 settings than the last real upload: that Upload would have published to the
+            // payload's URL, so the old record says nothing about this run.
+            uploaded = null;
+        }
+        else if (otherObject)
         {
             throw new RegisterException(
-                $"{image}: payload.json points at {payload.Spec.Uri.GetLeftPart(UriPartial.Path)} but Upload published {uploaded.Url}: run GeneratePayload again with the same S3 settings");
+                $"{image}: payload.json points at {payload.Spec.Uri.GetLeftPart(UriPartial.Path)} but Upload published {uploaded!.Url}: run GeneratePayload again with the same S3 settings");
         }
 
         return new RegisterArtifacts(payload, uploaded);

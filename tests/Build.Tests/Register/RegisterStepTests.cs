@@ -251,6 +251,26 @@ public sealed class RegisterStepTests : RegionTestBed
         Assert.That(text, Does.Contain($"\"name\": \"{name}\"").And.Contains($"\"value\": \"{Sha('0')}\""));
     }
 
+    [Test]
+    public async Task An_upload_record_for_another_object_is_refused_but_a_dry_run_ignores_it()
+    {
+        // upload.json from a real upload to another endpoint, payload.json regenerated for this one.
+        var name = UniqueName("gpu-ready");
+        var paths = WriteArtifacts(_output.Path, Payload(name, Raw(name)), Sha('0'));
+        var elsewhere = new UploadedObject("gpu-images", $"images/{name}.raw", new Uri($"http://127.0.0.1:9/gpu-images/images/{name}.raw"), 2 << 20, Sha('0'), true, DateTimeOffset.UtcNow);
+        GpuImageBuilder.Build.Services.Upload.UploadedObjectFile.Write(paths.Uploaded(GpuReady.Name), elsewhere);
+        var since = JournalCount;
+
+        var real = new RegisterStep(Options(), paths, Validator, new ListLog());
+        var error = await Assert.ThrowsAsync<RegisterException>(() => real.RunAsync(GpuReady, CancellationToken.None));
+        Assert.That(error!.Message, Does.Contain("but Upload published http://127.0.0.1:9/").And.Contains("run GeneratePayload again"));
+
+        var log = new ListLog();
+        await new RegisterStep(Options(dryRun: true), paths, Validator, log).RunAsync(GpuReady, CancellationToken.None);
+        Assert.That(log.ToString(), Does.Contain("Authorization: Bearer [REDACTED]"));
+        Assert.That(RequestsSince(since).Where(e => e.Path.StartsWith("/api", StringComparison.Ordinal)), Is.Empty, "nothing sent by either");
+    }
+
     /// <summary>Stands in for the S3 presigner: the plain URL plus a query whose signature is a secret.</summary>
     private sealed class QuerySigner(Uri plain) : IObjectUrlSigner
     {
