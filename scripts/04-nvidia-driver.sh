@@ -39,7 +39,8 @@
 #                                              nvidia-utils-<branch> (proprietary)
 #   NVIDIA_INSTALL_FABRICMANAGER    0          1 = also nvidia-fabricmanager-<branch>, enabled (HGX/NVSwitch)
 #   NVIDIA_CUDA_REPO_BASE_URL       https://developer.download.nvidia.com/compute/cuda/repos
-#   NVIDIA_CUDA_REPO_DISTRO         ubuntu2204
+#   NVIDIA_CUDA_REPO_DISTRO         ubuntu2204  CUDA repository of the release (the build: from --ubuntu-version);
+#                                              must match /etc/os-release on Ubuntu (ubuntu2404 on 24.04)
 #   NVIDIA_CUDA_REPO_ARCH           x86_64
 #   NVIDIA_CUDA_KEYRING_VERSION     1.1-1
 #   NVIDIA_CONTAINER_TOOLKIT_VERSION           1.17.8  exact toolkit version
@@ -111,6 +112,21 @@ for url_var in NVIDIA_CUDA_REPO_BASE_URL NVIDIA_CONTAINER_TOOLKIT_REPO_URL; do
 done
 [[ $APT_LOCK_TIMEOUT =~ ^[0-9]+$ ]] ||
 	die 64 "APT_LOCK_TIMEOUT '$APT_LOCK_TIMEOUT' is not a whole number of seconds"
+
+# check_cuda_repo_distro_matches_os_release: the CUDA repository must be the one of the release being built
+# (the build sets NVIDIA_CUDA_REPO_DISTRO from --ubuntu-version): a noble image fed ubuntu2204's repository would
+# get driver packages built against another userland. Ubuntu only (ID=ubuntu, VERSION_ID=24.04 -> ubuntu2404); a
+# root without os-release, or another distribution, is not judged.
+check_cuda_repo_distro_matches_os_release() {
+	local os_release="$ROOT/etc/os-release" id version_id
+	[[ -f $os_release ]] || return 0
+	id=$(sed -n 's/^ID=//p' "$os_release" | tr -d '"')
+	version_id=$(sed -n 's/^VERSION_ID=//p' "$os_release" | tr -d '".')
+	[[ $id == ubuntu && -n $version_id ]] || return 0
+	[[ $NVIDIA_CUDA_REPO_DISTRO == "ubuntu$version_id" ]] ||
+		die 64 "NVIDIA_CUDA_REPO_DISTRO '$NVIDIA_CUDA_REPO_DISTRO' does not match this image's release (ubuntu$version_id from /etc/os-release); build with --ubuntu-version of the base image"
+}
+check_cuda_repo_distro_matches_os_release
 
 if [[ -z $NVIDIA_DRIVER_PACKAGES ]]; then
 	if [[ $NVIDIA_KERNEL_MODULE_FLAVOR == open ]]; then

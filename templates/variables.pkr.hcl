@@ -135,6 +135,18 @@ variable "nvidia_enable_gpu_firmware" {
   default     = "1"
 }
 
+variable "containerd_sandbox_image" {
+  type        = string
+  description = "containerd's sandbox (pause) image: the one kubeadm of kubernetes_version's minor expects (CONTAINERD_SANDBOX_IMAGE). The build sets it from build/Matrix/supported-matrix.json."
+  default     = "registry.k8s.io/pause:3.9"
+}
+
+variable "nvidia_cuda_repo_distro" {
+  type        = string
+  description = "NVIDIA's CUDA repository folder for the base image's release, ubuntu2204 or ubuntu2404 (NVIDIA_CUDA_REPO_DISTRO). The build sets it from --ubuntu-version."
+  default     = "ubuntu2204"
+}
+
 variable "verify_require_driver" {
   type        = string
   description = "\"1\" = 06-verify-nvidia.sh fails when the driver is not installed; \"0\" = verify what is present only (VERIFY_REQUIRE_DRIVER)."

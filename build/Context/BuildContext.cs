@@ -3,6 +3,7 @@ using Cake.Core.Diagnostics;
 using Cake.Frosting;
 using GpuImageBuilder.Build.Hosting;
 using GpuImageBuilder.Build.Images;
+using GpuImageBuilder.Build.Matrix;
 using GpuImageBuilder.Build.Parameters;
 
 namespace GpuImageBuilder.Build.Context;
@@ -30,7 +31,8 @@ public sealed class BuildContext : FrostingContext
             CatalogError = ex.Message;
         }
 
-        Parameters = BuildParameters.Create(sources, target, Catalog?.Names.ToList() ?? []);
+        var axes = Catalog?.Images.ToDictionary(i => i.Name, ImageAxes.Of, StringComparer.Ordinal);
+        Parameters = BuildParameters.Create(sources, target, Catalog?.Names.ToList() ?? [], imageAxes: axes);
         if (context.Log is RedactingLog redactor)
         {
             foreach (var secret in Parameters.Secrets)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using GpuImageBuilder.Build.Matrix;
 
 namespace GpuImageBuilder.Build.Parameters;
 
@@ -15,8 +16,11 @@ public sealed class BuildParameters
     private readonly ParameterValues _values;
     private readonly List<ParameterProblem> _problems = [];
 
-    private BuildParameters(ParameterSources sources, string target, IReadOnlyCollection<string> imageNames, DateTime now)
+    private readonly IReadOnlyDictionary<string, ImageAxes> _imageAxes;
+
+    private BuildParameters(ParameterSources sources, string target, IReadOnlyCollection<string> imageNames, IReadOnlyDictionary<string, ImageAxes> imageAxes, DateTime now)
     {
+        _imageAxes = imageAxes;
         _problems.AddRange(sources.Problems);
         _values = new ParameterValues(ParameterCatalog.All.ToDictionary(d => d.Argument, sources.Resolve, StringComparer.Ordinal), sources.EnvFilePath, _problems);
         EnvFilePath = sources.EnvFilePath;
@@ -26,12 +30,20 @@ public sealed class BuildParameters
         Force = _values.Bool(Arg.Force);
         ImageVersion = _values.Text(Arg.ImageVersion) ?? now.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
         Images = ImageSelection.Resolve(_values.TextOrDefault(Arg.Image), _values.Resolved(Arg.Image).Source, target, imageNames, _problems);
-        UbuntuVersion = _values.TextOrDefault(Arg.UbuntuVersion);
-        UbuntuCodename = _values.TextOrDefault(Arg.UbuntuCodename);
-        KubernetesVersion = _values.TextOrDefault(Arg.KubernetesVersion);
-        NvidiaDriverVersion = _values.TextOrDefault(Arg.NvidiaDriverVersion);
+        Combination = MatrixSelection.Resolve(
+            SupportMatrix.Current,
+            _values.Text(Arg.UbuntuVersion),
+            _values.Text(Arg.UbuntuCodename),
+            _values.Text(Arg.NvidiaDriverVersion),
+            _values.Text(Arg.KubernetesVersion),
+            _values.Resolved(Arg.NvidiaContainerToolkitVersion).Source == ValueSource.Default ? null : _values.Text(Arg.NvidiaContainerToolkitVersion),
+            _problems);
+        UbuntuVersion = Combination.Ubuntu.Version;
+        UbuntuCodename = Combination.Ubuntu.Codename;
+        KubernetesVersion = Combination.KubernetesVersion;
+        NvidiaDriverVersion = Combination.DriverVersion;
         NvidiaKernelModules = _values.TextOrDefault(Arg.NvidiaKernelModules);
-        NvidiaContainerToolkitVersion = _values.TextOrDefault(Arg.NvidiaContainerToolkitVersion);
+        NvidiaContainerToolkitVersion = Combination.ContainerToolkitVersion;
         GpuModels = Rules.SplitList(_values.TextOrDefault(Arg.GpuModels));
         OutputDirectory = _values.TextOrDefault(Arg.OutputDir);
         DefinitionsDirectory = _values.TextOrDefault(Arg.Definitions);
@@ -65,17 +77,23 @@ public sealed class BuildParameters
 
     public string ImageVersion { get; }
 
-    public string UbuntuVersion { get; }
+    /// <summary>The supported combination the axis parameters picked (the default one when a value was rejected).</summary>
+    public MatrixCombination Combination { get; private set; }
 
-    public string UbuntuCodename { get; }
+    /// <summary>From --ubuntu-version, through the matrix.</summary>
+    public string UbuntuVersion { get; private set; }
 
-    public string KubernetesVersion { get; }
+    /// <summary>The codename of <see cref="UbuntuVersion"/>, from the matrix (--ubuntu-codename may only repeat it).</summary>
+    public string UbuntuCodename { get; private set; }
 
-    public string NvidiaDriverVersion { get; }
+    public string KubernetesVersion { get; private set; }
+
+    public string NvidiaDriverVersion { get; private set; }
 
     public string NvidiaKernelModules { get; }
 
-    public string NvidiaContainerToolkitVersion { get; }
+    /// <summary>--nvidia-container-toolkit-version when given, else the version the matrix matches with the driver branch.</summary>
+    public string NvidiaContainerToolkitVersion { get; private set; }
 
     public IReadOnlyList<string> GpuModels { get; }
 
@@ -99,11 +117,34 @@ public sealed class BuildParameters
     /// <summary>Values that must never be printed.</summary>
     public IEnumerable<string> Secrets => _values.Secrets;
 
-    public static BuildParameters Create(ParameterSources sources, string target, IReadOnlyCollection<string> imageNames, DateTime? now = null) =>
-        new(sources, target, imageNames, now ?? DateTime.UtcNow);
+    /// <summary>
+    /// These parameters with another supported combination (Validate checks every combination with the rest of the
+    /// user's inputs unchanged). An explicitly given toolkit version stays; otherwise the combination's.
+    /// </summary>
+    public BuildParameters WithCombination(MatrixCombination combination)
+    {
+        var copy = (BuildParameters)MemberwiseClone();
+        copy.Combination = combination;
+        copy.UbuntuVersion = combination.Ubuntu.Version;
+        copy.UbuntuCodename = combination.Ubuntu.Codename;
+        copy.KubernetesVersion = combination.KubernetesVersion;
+        copy.NvidiaDriverVersion = combination.DriverVersion;
+        copy.NvidiaContainerToolkitVersion = combination.ContainerToolkitVersion;
+        return copy;
+    }
 
-    /// <summary>The name an image is registered under.</summary>
-    public string RegisteredName(string image) => $"{image}-{ImageVersion}";
+    /// <param name="imageAxes">Which matrix axes each image carries (<see cref="ImageAxes.Of"/>); an image not in it carries none.</param>
+    public static BuildParameters Create(ParameterSources sources, string target, IReadOnlyCollection<string> imageNames, DateTime? now = null, IReadOnlyDictionary<string, ImageAxes>? imageAxes = null) =>
+        new(sources, target, imageNames, imageAxes ?? new Dictionary<string, ImageAxes>(), now ?? DateTime.UtcNow);
+
+    /// <summary>
+    /// The name an image is registered under: its published name in the chosen combination (the definition's name for
+    /// the default one; see <see cref="MatrixCombination.PublishedName"/>) and the version.
+    /// </summary>
+    public string RegisteredName(string image) => $"{PublishedName(image)}-{ImageVersion}";
+
+    /// <summary>The image's name in the chosen combination, without the version.</summary>
+    public string PublishedName(string image) => Combination.PublishedName(image, _imageAxes.GetValueOrDefault(image, ImageAxes.None));
 
     public ResolvedValue Resolved(string argument) => _values.Resolved(argument);
 

@@ -1,4 +1,5 @@
 using System.Text;
+using GpuImageBuilder.Build.Matrix;
 
 namespace GpuImageBuilder.Build.Parameters;
 
@@ -11,16 +12,19 @@ public static class ParameterCatalog
     private const ParameterGroup S3Credentials = ParameterGroup.S3Credentials;
     private const ParameterGroup Region = ParameterGroup.Region;
 
+    // Declared before All: static fields initialise in text order.
+    private static readonly SupportMatrix Table = SupportMatrix.Current;
+
     public static readonly IReadOnlyList<ParameterDefinition> All =
     [
         new(Arg.Image, Env.Image, "Image_Selection", "all", "Which image(s) to build: an image definition's name, or all.", "gpu-ready, nvidia-firmware1 or all", Images, true, false, Rules.NotEmpty),
         new(Arg.ImageVersion, Env.ImageVersion, "Image_Version", null, "Version suffix of the registered names (<image>-<version>). Default: today's date, yyyyMMdd (UTC).", "letters, digits, '-', '_' or '.', e.g. 20261121 or v1.2.0", Images, false, false, Rules.ImageVersion),
-        new(Arg.UbuntuVersion, Env.UbuntuVersion, "Image_UbuntuVersion", "22.04", "Ubuntu release of the base image.", "a version like 22.04", Images, true, false, Rules.Ubuntu),
-        new(Arg.UbuntuCodename, Env.UbuntuCodename, "Image_UbuntuCodename", "jammy", "Ubuntu codename of the base image.", "a codename like jammy", Images, true, false, Rules.UbuntuCodename),
-        new(Arg.KubernetesVersion, Env.KubernetesVersion, "Image_KubernetesVersion", "v1.30.14", "kubelet/kubeadm/kubectl version, pinned and held.", "a version like v1.30.14", Images, true, false, Rules.Kubernetes),
-        new(Arg.NvidiaDriverVersion, Env.NvidiaDriverVersion, "Image_NvidiaDriverVersion", "565.57.01", "NVIDIA datacenter driver, exact version (nvidia-firmware1).", "a full version like 565.57.01", Images, true, false, Rules.NvidiaDriver),
+        new(Arg.UbuntuVersion, Env.UbuntuVersion, "Image_UbuntuVersion", Table.DefaultUbuntu.Version, $"Ubuntu release; alone it picks the codename, the pinned base cloud image and the CUDA repository. Supported: {MatrixSelection.SupportedUbuntu(Table)}.", "a version like 22.04", Images, true, false, Rules.Ubuntu),
+        new(Arg.UbuntuCodename, Env.UbuntuCodename, "Image_UbuntuCodename", null, "Optional: the codename of --ubuntu-version, checked (kept for old scripts); it follows --ubuntu-version.", "a codename like jammy", Images, false, false, Rules.UbuntuCodename),
+        new(Arg.KubernetesVersion, Env.KubernetesVersion, "Image_KubernetesVersion", Table.DefaultKubernetes.Version, $"kubelet/kubeadm/kubectl version, pinned and held; its minor picks the pkgs.k8s.io repository and containerd's pause image. Supported minors: {MatrixSelection.SupportedKubernetes(Table)}.", "a version like v1.30.14", Images, true, false, Rules.Kubernetes),
+        new(Arg.NvidiaDriverVersion, Env.NvidiaDriverVersion, "Image_NvidiaDriverVersion", Table.DefaultBranch.DriverVersion, $"NVIDIA datacenter driver, exact version (nvidia-firmware1); its branch picks the fabric manager and the toolkit. Branches: {MatrixSelection.SupportedBranches(Table)}; 565 is an ended feature branch, prefer 570 or 580.", "a full version like 565.57.01", Images, true, false, Rules.NvidiaDriver),
         new(Arg.NvidiaKernelModules, Env.NvidiaKernelModules, "Image_NvidiaKernelModules", "open", "NVIDIA kernel modules: open (recommended for Hopper) or proprietary.", "open or proprietary", Images, true, false, Rules.KernelModules),
-        new(Arg.NvidiaContainerToolkitVersion, Env.NvidiaContainerToolkitVersion, "Image_NvidiaContainerToolkitVersion", "1.17.8", "NVIDIA Container Toolkit version, pinned.", "a version like 1.17.8", Images, true, false, Rules.Toolkit),
+        new(Arg.NvidiaContainerToolkitVersion, Env.NvidiaContainerToolkitVersion, "Image_NvidiaContainerToolkitVersion", Table.DefaultBranch.ContainerToolkitVersion, $"NVIDIA Container Toolkit version, pinned. Default: the one the matrix matches with the driver branch ({string.Join(", ", Table.NvidiaDriverBranches.Select(b => $"{b.Branch}: {b.ContainerToolkitVersion}"))}).", "a version like 1.17.8", Images, true, false, Rules.Toolkit),
         new(Arg.GpuModels, Env.GpuModels, "Image_GpuModels", "H100,H200", "GPU models the images are for (region gpu.models), comma-separated.", "a comma-separated list like H100,H200 (letters, digits, _)", Images, true, false, Rules.GpuModels),
         new(Arg.OutputDir, Env.OutputDir, "Build_OutputDir", "output", "Where artifacts go (git-ignored).", "a directory path", Images, true, false, Rules.NotEmpty),
         new(Arg.Definitions, Env.Definitions, "Build_Definitions", "templates/images", "Folder of image definitions (<name>.pkrvars.hcl); CI points it at the offline fixture's.", "a directory with *.pkrvars.hcl files", Images, true, false, Rules.NotEmpty),

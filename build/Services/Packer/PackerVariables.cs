@@ -1,6 +1,7 @@
 using System.Globalization;
 using GpuImageBuilder.Build.Context;
 using GpuImageBuilder.Build.Images;
+using GpuImageBuilder.Build.Matrix;
 using GpuImageBuilder.Build.Parameters;
 
 namespace GpuImageBuilder.Build.Services.Packer;
@@ -49,6 +50,8 @@ public static class PackerVariables
         ["nvidia_driver_version"] = $"--{Arg.NvidiaDriverVersion}",
         ["nvidia_kernel_module_flavor"] = $"--{Arg.NvidiaKernelModules}",
         ["nvidia_container_toolkit_version"] = $"--{Arg.NvidiaContainerToolkitVersion}",
+        ["containerd_sandbox_image"] = $"--{Arg.KubernetesVersion} (the minor's pause image, {SupportMatrix.RepositoryPath})",
+        ["nvidia_cuda_repo_distro"] = $"--{Arg.UbuntuVersion} ({SupportMatrix.RepositoryPath})",
     };
 
     public static IReadOnlyList<KeyValuePair<string, string>> Values(PackerRun run, BuildParameters parameters, AssetPaths assets)
@@ -74,8 +77,17 @@ public static class PackerVariables
             new("nvidia_driver_version", parameters.NvidiaDriverVersion),
             new("nvidia_kernel_module_flavor", parameters.NvidiaKernelModules),
             new("nvidia_container_toolkit_version", parameters.NvidiaContainerToolkitVersion),
+            .. MatrixValues(parameters.Combination),
         ];
     }
+
+    /// <summary>What the matrix derives from the axis parameters, beyond the versions themselves.</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> MatrixValues(MatrixCombination combination) =>
+    [
+        // kubeadm of this minor pulls this pause image; containerd must use the same one (issue 11, item 4).
+        new("containerd_sandbox_image", combination.Kubernetes.PauseImage),
+        new("nvidia_cuda_repo_distro", combination.Ubuntu.CudaRepositoryDistro),
+    ];
 
     /// <summary>The image's var file first, then the build's values (later ones win in Packer).</summary>
     public static IReadOnlyList<string> Arguments(PackerRun run, BuildParameters parameters, AssetPaths assets)

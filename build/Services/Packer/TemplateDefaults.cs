@@ -14,6 +14,12 @@ public static partial class TemplateDefaults
     [GeneratedRegex("(?m)^\\s*default\\s*=\\s*\"([^\"]*)\"")]
     private static partial Regex StringDefault();
 
+    /// <summary>Every variable the templates declare, whatever its type.</summary>
+    public static IReadOnlySet<string> Declared(string templateDirectory) =>
+        Directory.GetFiles(templateDirectory, "*.pkr.hcl")
+            .SelectMany(f => VariableBlock().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value))
+            .ToHashSet(StringComparer.Ordinal);
+
     public static IReadOnlyDictionary<string, string> Read(string templateDirectory)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);

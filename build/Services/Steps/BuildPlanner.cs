@@ -33,7 +33,6 @@ public sealed record PlannedBuild(PackerRun Run, string InputsHash, string? Laye
 public sealed class BuildPlanner(BuildParameters parameters, ImageCatalog catalog, AssetPaths assets, ArtifactPaths paths)
 {
     private readonly Dictionary<string, PlannedBuild> _plans = new(StringComparer.Ordinal);
-    private IReadOnlyDictionary<string, string>? _templateDefaults;
 
     public PlannedBuild Plan(ImageDefinition image)
     {
@@ -70,11 +69,10 @@ public sealed class BuildPlanner(BuildParameters parameters, ImageCatalog catalo
             return (File.Exists(custom.Location) ? Path.GetFullPath(custom.Location) : custom.Location, custom.Checksum, null);
         }
 
-        _templateDefaults ??= TemplateDefaults.Read(assets.Templates);
-        return (
-            _templateDefaults.GetValueOrDefault("base_image_url") ?? throw new InvalidOperationException("templates/variables.pkr.hcl has no default base_image_url"),
-            _templateDefaults.GetValueOrDefault("base_image_checksum") ?? throw new InvalidOperationException("templates/variables.pkr.hcl has no default base_image_checksum"),
-            null);
+        // The Ubuntu release's pinned cloud image from the matrix (for the default release, the same pin as the
+        // template's own default: Validate checks that they agree).
+        var pin = parameters.Combination.Ubuntu.BaseImage;
+        return (pin.Url, pin.PackerChecksum, null);
     }
 
     private ArtifactStamp? ParentQcow2IsCurrent(ImageDefinition parent)

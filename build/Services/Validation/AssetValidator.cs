@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using GpuImageBuilder.Build.Context;
 using GpuImageBuilder.Build.Images;
+using GpuImageBuilder.Build.Matrix;
 using GpuImageBuilder.Build.Parameters;
 using GpuImageBuilder.Build.Services.Images;
 using GpuImageBuilder.Build.Services.Packer;
@@ -52,7 +53,7 @@ public sealed partial class AssetValidator(ICommandRunner runner, PackerTool pac
     public async Task<IReadOnlyList<ValidationProblem>> ValidateAsync(AssetPaths assets, ImageCatalog catalog, BuildParameters parameters, string workDirectory)
     {
         var problems = new ConcurrentBag<ValidationProblem>();
-        foreach (var p in CheckDefinitions(assets, catalog).Concat(CheckDefaults(assets)).Concat(ShellHelperCopies.Check(assets)))
+        foreach (var p in CheckDefinitions(assets, catalog).Concat(CheckDefaults(assets)).Concat(CheckMatrixPins(assets)).Concat(CheckCombinations(assets, catalog, parameters)).Concat(ShellHelperCopies.Check(assets)))
         {
             problems.Add(p);
         }
@@ -151,6 +152,61 @@ public sealed partial class AssetValidator(ICommandRunner runner, PackerTool pac
         }
     }
 
+    /// <summary>
+    /// The template's and the scripts' own defaults agree with the matrix's default combination, so that a template
+    /// run by hand builds the default image: the base image pin, the pause image, the CUDA repository; and the
+    /// pkgs.k8s.io repository 03 derives from each minor is the one the table names.
+    /// </summary>
+    public static IEnumerable<ValidationProblem> CheckMatrixPins(AssetPaths assets)
+    {
+        var table = SupportMatrix.Current;
+        var expected = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["base_image_url"] = table.DefaultUbuntu.BaseImage.Url,
+            ["base_image_checksum"] = table.DefaultUbuntu.BaseImage.PackerChecksum,
+            ["containerd_sandbox_image"] = table.DefaultKubernetes.PauseImage,
+            ["nvidia_cuda_repo_distro"] = table.DefaultUbuntu.CudaRepositoryDistro,
+        };
+        foreach (var file in Directory.Exists(assets.Templates) ? Directory.GetFiles(assets.Templates, "*.pkr.hcl").Order(StringComparer.Ordinal).ToArray() : [])
+        {
+            var text = File.ReadAllText(file);
+            foreach (var (variable, value) in expected)
+            {
+                var m = Regex.Match(text, $"variable\\s+\"{variable}\"\\s*\\{{[^}}]*?default\\s*=\\s*\"([^\"]*)\"", RegexOptions.Singleline);
+                if (m.Success && m.Groups[1].Value != value)
+                {
+                    yield return new(Relative(assets, file), LineAt(text, m.Groups[1].Index), $"default {variable} = \"{m.Groups[1].Value}\" differs from the default combination of {SupportMatrix.RepositoryPath} ('{value}'); make them the same");
+                }
+            }
+        }
+
+        var scriptDefaults = new (string Script, string Variable, Func<string, string?> Check)[]
+        {
+            ("03-kubernetes-tools.sh", "KUBERNETES_APT_BASE_URL", baseUrl => table.Kubernetes
+                .Where(k => $"{baseUrl.TrimEnd('/')}/{k.Minor}/deb/" != k.PackageRepository)
+                .Select(k => $"KUBERNETES_APT_BASE_URL={baseUrl} gives {baseUrl.TrimEnd('/')}/{k.Minor}/deb/ for {k.Minor}, the table says {k.PackageRepository}")
+                .FirstOrDefault()),
+            ("04-nvidia-driver.sh", "NVIDIA_CUDA_REPO_DISTRO", distro => distro == table.DefaultUbuntu.CudaRepositoryDistro
+                ? null
+                : $"default NVIDIA_CUDA_REPO_DISTRO={distro} differs from the default Ubuntu release's '{table.DefaultUbuntu.CudaRepositoryDistro}' ({SupportMatrix.RepositoryPath})"),
+        };
+        foreach (var (script, variable, check) in scriptDefaults)
+        {
+            var path = Path.Combine(assets.Scripts, script);
+            if (!File.Exists(path))
+            {
+                continue;
+            }
+
+            var text = File.ReadAllText(path);
+            var m = Regex.Match(text, $"\\$\\{{{variable}:-([^}}]*)\\}}");
+            if (m.Success && check(m.Groups[1].Value) is { } message)
+            {
+                yield return new(Relative(assets, path), LineAt(text, m.Index), message);
+            }
+        }
+    }
+
     private static int LineAt(string text, int index) => text.AsSpan(0, index).Count('\n') + 1;
 
     private async Task LintShellAsync(AssetPaths assets, ConcurrentBag<ValidationProblem> problems)
@@ -219,43 +275,129 @@ public sealed partial class AssetValidator(ICommandRunner runner, PackerTool pac
         await Task.WhenAll(checks);
     }
 
+    /// <summary>
+    /// packer validate for every supported combination (the user's own one included) of every image, standalone and
+    /// layered where it has a parent. Runs that differ only in values Packer accepts as any string share one Packer
+    /// process (<see cref="BuilderVisibleVariables"/>); each combination's own values are checked by
+    /// <see cref="CheckCombinations"/>. A failure names every combination it stands for.
+    /// </summary>
     private async Task CheckPackerAsync(AssetPaths assets, ImageCatalog catalog, BuildParameters parameters, string workDirectory, ConcurrentBag<ValidationProblem> problems)
     {
         await packer.EnsureQemuPluginAsync();
 
         // packer validate checks that the SSH key parses: hand it a real, throwaway seed.
         var seed = await new BuildSeed(runner).CreateAsync(Path.Combine(workDirectory, "validate-seed"), assets.BuildUserData, assets.MetaData);
-        var defaults = TemplateDefaults.Read(assets.Templates);
+        var visible = BuilderVisibleVariables.Read(assets.Templates);
 
         var runs = new List<Task>
         {
             FmtAsync(assets, assets.Templates, problems),
             FmtAsync(assets, catalog.Directory, problems),
         };
-        foreach (var image in catalog.Images)
+        foreach (var group in PackerRunsOverMatrix(assets, catalog, parameters, workDirectory, seed.Directory, seed.PrivateKeyFile).GroupBy(r => r.Key(visible)))
         {
-            // Validate each image the way the build runs it: standalone, and layered where it has a parent.
-            foreach (var layered in image.Parent is null ? [false] : new[] { false, true })
-            {
-                var run = new PackerRun(
-                    image,
-                    parameters.BaseImage?.Location ?? defaults.GetValueOrDefault("base_image_url", string.Empty),
-                    parameters.BaseImage?.Checksum ?? defaults.GetValueOrDefault("base_image_checksum", string.Empty),
-                    RunBaseScripts: !layered,
-                    OutputDirectory: Path.Combine(workDirectory, "validate-output"),
-                    VmName: image.Name + ".qcow2",
-                    SeedDirectory: seed.Directory,
-                    SshPrivateKeyFile: seed.PrivateKeyFile,
-                    Accelerator: "tcg",
-                    SerialLog: null);
-                runs.Add(ValidateOneAsync(assets, run, parameters, layered, problems));
-            }
+            var first = group.First();
+            runs.Add(ValidateOneAsync(assets, first.Run, first.Parameters, first.Layered, group.Select(r => r.Parameters.Combination.Id).Distinct().ToList(), problems));
         }
 
         await Task.WhenAll(runs);
     }
 
-    private async Task ValidateOneAsync(AssetPaths assets, PackerRun run, BuildParameters parameters, bool layered, ConcurrentBag<ValidationProblem> problems)
+    /// <summary>One Packer run of one image in one combination, with what tells it apart from the others.</summary>
+    internal sealed record MatrixRun(PackerRun Run, BuildParameters Parameters, bool Layered, IReadOnlyList<KeyValuePair<string, string>> Variables)
+    {
+        /// <summary>Runs with the same key get the same verdict from packer validate.</summary>
+        public string Key(IReadOnlySet<string> builderVisible) =>
+            $"{Run.Image.Name}|{Layered}|" + string.Join("|", Variables.Where(v => builderVisible.Contains(v.Key)).Select(v => $"{v.Key}={Shape(v.Key, v.Value)}"));
+
+        /// <summary>
+        /// The base image's URL and checksum reach Packer's ISO config, which judges them by form only (an http(s)
+        /// URL; a known algorithm with a digest of its length): the bytes are checked when the image is downloaded.
+        /// Two Ubuntu releases whose pins have the same form therefore get the same verdict; any other value, and
+        /// any other builder-visible variable, is compared as it is.
+        /// </summary>
+        private static string Shape(string variable, string value) => variable switch
+        {
+            "base_image_url" when Uri.TryCreate(value, UriKind.Absolute, out var url) && url.Scheme is "https" or "http" && url.Host.Length > 0 => "<http(s) URL>",
+            "base_image_checksum" when Sha256Checksum().IsMatch(value) => "<sha256:64 hex>",
+            _ => value,
+        };
+    }
+
+    [GeneratedRegex("^sha256:[0-9a-f]{64}$")]
+    private static partial Regex Sha256Checksum();
+
+    /// <summary>Every combination of the matrix (and the parameters' own) × every image × standalone/layered.</summary>
+    internal static IEnumerable<MatrixRun> PackerRunsOverMatrix(AssetPaths assets, ImageCatalog catalog, BuildParameters parameters, string workDirectory, string seedDirectory, string sshPrivateKeyFile)
+    {
+        var combinations = SupportMatrix.Current.Combinations().Prepend(parameters.Combination).Distinct();
+        foreach (var combination in combinations)
+        {
+            var asCombination = parameters.WithCombination(combination);
+            var pin = combination.Ubuntu.BaseImage;
+            foreach (var image in catalog.Images)
+            {
+                // Validate each image the way the build runs it: standalone, and layered where it has a parent.
+                foreach (var layered in image.Parent is null ? [false] : new[] { false, true })
+                {
+                    var run = new PackerRun(
+                        image,
+                        parameters.BaseImage?.Location ?? pin.Url,
+                        parameters.BaseImage?.Checksum ?? pin.PackerChecksum,
+                        RunBaseScripts: !layered,
+                        OutputDirectory: Path.Combine(workDirectory, "validate-output"),
+                        VmName: image.Name + ".qcow2",
+                        SeedDirectory: seedDirectory,
+                        SshPrivateKeyFile: sshPrivateKeyFile,
+                        Accelerator: "tcg",
+                        SerialLog: null);
+                    yield return new MatrixRun(run, asCombination, layered, PackerVariables.Values(run, asCombination, assets));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// What packer validate does not see for each combination: every image's registered name is one the region
+    /// accepts, no two combinations publish the same name, and the template declares every variable the build sets.
+    /// </summary>
+    public static IEnumerable<ValidationProblem> CheckCombinations(AssetPaths assets, ImageCatalog catalog, BuildParameters parameters)
+    {
+        var declared = TemplateDefaults.Declared(assets.Templates);
+
+        // A published name may stand for several combinations only when they build the same image: they agree on
+        // every axis the image carries (gpu-ready is one image whatever the driver branch).
+        var names = new Dictionary<string, (string Carried, string Where)>(StringComparer.Ordinal);
+        foreach (var combination in SupportMatrix.Current.Combinations())
+        {
+            foreach (var image in catalog.Images)
+            {
+                var file = Relative(assets, image.VarFile);
+                var axes = ImageAxes.Of(image);
+                var published = combination.PublishedName(image.Name, axes);
+                var registered = $"{published}-{parameters.ImageVersion}";
+                if (registered.Length > 63 || !Rules.ResourceName().IsMatch(registered))
+                {
+                    yield return new(file, null, $"matrix {combination.Id}: registered name '{registered}' is not one the region accepts (1-63 letters, digits, '-', '_', '.'); shorten image_name or --image-version");
+                }
+
+                var carried = $"{image.Name}|{(axes.Driver ? combination.Branch.Branch : "-")}|{(axes.Ubuntu ? combination.Ubuntu.Version : "-")}|{(axes.Kubernetes ? combination.Kubernetes.Minor : "-")}";
+                if (names.TryGetValue(published, out var other) && other.Carried != carried)
+                {
+                    yield return new(file, null, $"matrix {combination.Id}: image name '{published}' is also the name of another image ({other.Where}); two different images must not publish one name");
+                }
+
+                names.TryAdd(published, (carried, combination.Id + "/" + image.Name));
+            }
+        }
+
+        foreach (var variable in PackerVariables.SetByBuild.Keys.Where(v => !declared.Contains(v)))
+        {
+            yield return new(Relative(assets, assets.Templates), null, $"variable \"{variable}\" is set by the build but not declared in the templates; declare it in templates/variables.pkr.hcl");
+        }
+    }
+
+    private async Task ValidateOneAsync(AssetPaths assets, PackerRun run, BuildParameters parameters, bool layered, IReadOnlyList<string> combinations, ConcurrentBag<ValidationProblem> problems)
     {
         var result = await packer.ValidateAsync(assets.Templates, PackerVariables.Arguments(run, parameters, assets));
         if (result.Succeeded)
@@ -263,7 +405,8 @@ public sealed partial class AssetValidator(ICommandRunner runner, PackerTool pac
             return;
         }
 
-        var what = $"packer validate ({run.Image.Name}{(layered ? ", layered" : string.Empty)})";
+        var matrix = combinations.Count == 1 ? combinations[0] : $"{combinations.Count} combinations: {string.Join(", ", combinations)}";
+        var what = $"packer validate ({run.Image.Name}{(layered ? ", layered" : string.Empty)}; {matrix})";
         var errors = ParsePackerErrors(result.StdOut + "\n" + result.StdErr);
         if (errors.Count == 0)
         {
