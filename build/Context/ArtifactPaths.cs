@@ -18,6 +18,9 @@ public sealed record ArtifactPaths(string Root)
 
     public string Checksums => Path.Combine(Root, "SHA256SUMS");
 
+    /// <summary>The supported combinations and their image names, for CI to fan out (written by the Matrix target).</summary>
+    public string MatrixListing => Path.Combine(Root, "matrix.json");
+
     /// <summary>Scratch space for one run (packer output dirs, seeds, keys); removed when the run ends.</summary>
     public string Work => Path.Combine(Root, ".work");
 }

@@ -55,5 +55,15 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
         }
 
         context.Log.Information("Images: {0}; version {1}{2}", string.Join(", ", context.Parameters.Images), context.Parameters.ImageVersion, context.Parameters.DryRun ? "; dry run: nothing is uploaded or registered" : string.Empty);
+        var combination = context.Parameters.Combination;
+        context.Log.Information(
+            "Matrix: {0}{1}: Ubuntu {2} ({3}), NVIDIA driver {4}, Kubernetes {5}; published as {6}",
+            combination.Id,
+            combination.IsDefault ? " (default)" : string.Empty,
+            combination.Ubuntu.Version,
+            combination.Ubuntu.Codename,
+            combination.DriverVersion,
+            combination.KubernetesVersion,
+            string.Join(", ", context.Parameters.Images.Select(context.Parameters.RegisteredName)));
     }
 }
