@@ -76,13 +76,13 @@ public sealed class PrecedenceTests
     public void Cake_config_is_read_by_the_real_host()
     {
         using var host = new HostRunner();
-        File.AppendAllText(host.PathOf("cake.config"), "\n[Image]\nKubernetesVersion=v1.29.7\n");
+        File.AppendAllText(host.PathOf("cake.config"), "\n[Image]\nKubernetesVersion=v1.31.9\n");
         host.Environment[Env.NvidiaDriverVersion] = "570.86.15";
         var result = host.Run("--target=Register", "--verbosity=diagnostic", "--gpu-models=A100");
-        Assert.That(result.Output, Does.Contain("kubernetes-version = v1.29.7 [CakeConfig]"), result.ToString());
+        Assert.That(result.Output, Does.Contain("kubernetes-version = v1.31.9 [CakeConfig]"), result.ToString());
         Assert.That(result.Output, Does.Contain("nvidia-driver-version = 570.86.15 [Environment]"));
         Assert.That(result.Output, Does.Contain("gpu-models = A100 [Argument]"));
-        Assert.That(result.Output, Does.Contain("ubuntu-codename = jammy [CakeConfig]"));
+        Assert.That(result.Output, Does.Contain("ubuntu-version = 22.04 [CakeConfig]"));
         Assert.That(result.Output, Does.Contain("memory = 2048 [CakeConfig]"));
         Assert.That(result.Output, Does.Contain("force = false [Default]"));
     }
