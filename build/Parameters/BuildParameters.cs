@@ -119,7 +119,7 @@ public sealed class BuildParameters
 
     /// <summary>
     /// These parameters with another supported combination (Validate checks every combination with the rest of the
-    /// user's inputs unchanged). An explicitly given toolkit version stays; otherwise the combination's.
+    /// user's inputs unchanged); the toolkit is the combination's (its branch's matched version).
     /// </summary>
     public BuildParameters WithCombination(MatrixCombination combination)
     {
