@@ -12,12 +12,22 @@
 #      which is right on Ubuntu (5.15.0-126-generic) and Debian (6.1.0-28-cloud-amd64) alike.
 #      Headers for the newest kernel are required; for older kernels they are installed when the
 #      archive still has them (Debian drops superseded kernel ABIs), otherwise a warning is printed.
-#      Also installs dkms and build-essential.
+#      Also installs dkms and build-essential, and the headers METAPACKAGE of every kernel flavour
+#      installed (linux-image-generic -> linux-headers-generic, linux-image-virtual ->
+#      linux-headers-virtual, Debian's linux-image-cloud-amd64 -> linux-headers-cloud-amd64): a kernel
+#      that a later upgrade brings then comes with its headers, and DKMS builds the NVIDIA module for it.
+#   1b. Kernel update policy (the image never updates itself; see README "Kernel updates"):
+#      apt-daily.timer and apt-daily-upgrade.timer are disabled and masked (as kubernetes-sigs/image-builder
+#      does), and /etc/apt/apt.conf.d/51gpu-image-kernel-updates keeps linux-* out of unattended-upgrades
+#      (Unattended-Upgrade::Package-Blacklist) for an operator who turns the timers back on. The kernel
+#      metapackages are not held: an operator's `apt upgrade` may take a security kernel, and the headers
+#      metapackage makes DKMS build for it.
 #   2. Blacklists nouveau (/etc/modprobe.d/blacklist-nouveau.conf) and rebuilds the initramfs of all
 #      kernels, only when that file changed.
 #   3. containerd from the distribution; /etc/containerd/config.toml generated with
 #      `containerd config default` when it is not a full config yet, SystemdCgroup = true (kubelet
-#      uses the systemd cgroup driver); containerd enabled. An existing full config (for example one
+#      uses the systemd cgroup driver), sandbox_image = CONTAINERD_SANDBOX_IMAGE (the pause image kubeadm
+#      of the chosen Kubernetes version expects, not containerd's built-in default); containerd enabled. An existing full config (for example one
 #      that 04's `nvidia-ctk runtime configure` already extended) is edited in place, not replaced.
 #   4. Kubernetes node prerequisites: swap off (swapoff -a, swap entries removed from /etc/fstab,
 #      swap files removed), /etc/modules-load.d/kubernetes.conf (overlay, br_netfilter),
@@ -25,8 +35,9 @@
 #   Idempotent: a second run rewrites nothing and does not rebuild the initramfs again.
 #
 # Environment (all optional)
-#   APT_LOCK_TIMEOUT  600  seconds apt waits for the dpkg lock
-#   IMAGE_ROOT        ""   prefix for every file path (tests point it at a fake root; empty = /)
+#   APT_LOCK_TIMEOUT          600                        seconds apt waits for the dpkg lock
+#   CONTAINERD_SANDBOX_IMAGE  registry.k8s.io/pause:3.9  containerd's sandbox (pause) image; kubeadm v1.30 expects 3.9
+#   IMAGE_ROOT                ""                         prefix for every file path (tests point it at a fake root; empty = /)
 #
 # Exit codes
 #   0   success
@@ -38,6 +49,7 @@ export DEBIAN_FRONTEND=noninteractive
 readonly SCRIPT_NAME="02-gpu-prerequisites"
 ROOT="${IMAGE_ROOT:-}"
 APT_LOCK_TIMEOUT="${APT_LOCK_TIMEOUT:-600}"
+CONTAINERD_SANDBOX_IMAGE="${CONTAINERD_SANDBOX_IMAGE:-registry.k8s.io/pause:3.9}"
 
 log() { printf '%s: %s\n' "$SCRIPT_NAME" "$*"; }
 warn() { printf '%s: warning: %s\n' "$SCRIPT_NAME" "$*" >&2; }
@@ -50,6 +62,9 @@ die() {
 
 [[ $APT_LOCK_TIMEOUT =~ ^[0-9]+$ ]] ||
 	die 64 "APT_LOCK_TIMEOUT '$APT_LOCK_TIMEOUT' is not a whole number of seconds"
+# registry/repository:tag or @sha256:digest; the value goes into a TOML string and a sed replacement.
+[[ $CONTAINERD_SANDBOX_IMAGE =~ ^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})$ ]] ||
+	die 64 "CONTAINERD_SANDBOX_IMAGE '$CONTAINERD_SANDBOX_IMAGE' is not an image reference like registry.k8s.io/pause:3.9"
 
 apt_get() {
 	apt-get -y -q \
@@ -99,6 +114,14 @@ apt_has_candidate() {
 	[[ -n $candidate && $candidate != "(none)" ]]
 }
 
+# Installed kernel flavour metapackages (linux-image-generic, linux-image-virtual, linux-image-cloud-amd64,
+# linux-image-generic-hwe-22.04): linux-image-* whose name goes on with a letter, not a kernel release, and
+# that are not the unsigned/extra variants (which have no headers counterpart).
+installed_kernel_metapackages() {
+	dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' 'linux-image-*' 2>/dev/null |
+		awk '$1 == "ii" && $2 ~ /^linux-image-[a-z]/ && $2 !~ /^linux-image-(unsigned|extra)-/ { print $2 }' | sort -u || true
+}
+
 # --- 1. kernel headers, dkms, build tools ----------------------------------------------------
 mapfile -t kernels < <(installed_kernels)
 ((${#kernels[@]} > 0)) || die 1 "no installed kernel found (no /boot/vmlinuz-* and no /lib/modules/*/kernel under '${ROOT:-/}')"
@@ -117,8 +140,31 @@ for kver in "${kernels[@]}"; do
 		warn "no package $pkg available; DKMS will not build for older kernel $kver (the newest kernel $newest is covered)"
 	fi
 done
+mapfile -t kernel_metapackages < <(installed_kernel_metapackages)
+((${#kernel_metapackages[@]} > 0)) ||
+	warn "no kernel metapackage (linux-image-<flavour>) installed: apt will not bring new kernels, so none needs headers"
+for meta in "${kernel_metapackages[@]}"; do
+	pkg="linux-headers-${meta#linux-image-}"
+	apt_has_candidate "$pkg" ||
+		die 1 "no package $pkg in the configured apt sources: a kernel update through $meta would come without headers and DKMS could not build the NVIDIA module for it"
+	packages+=("$pkg")
+done
 log "installing: ${packages[*]}"
 apt_get install --no-install-recommends "${packages[@]}"
+
+# --- 1b. the image does not update itself, and never its kernel unattended ----------------------
+write_if_changed "$ROOT/etc/apt/apt.conf.d/51gpu-image-kernel-updates" 0644 <<'CONF' || true
+// Managed by gpu-image-builder (02-gpu-prerequisites.sh). A kernel installed behind the node's back
+// reboots into a kernel the NVIDIA module may not be built for: unattended-upgrades never takes linux-*,
+// even if the apt timers (disabled and masked in this image) are turned back on.
+Unattended-Upgrade::Package-Blacklist {
+    "linux-";
+};
+CONF
+readonly apt_timers=(apt-daily.timer apt-daily-upgrade.timer)
+log "disabling and masking ${apt_timers[*]} (the image does not update itself)"
+systemctl disable --now "${apt_timers[@]}" || warn "could not disable ${apt_timers[*]} (not installed?); masking them anyway"
+systemctl mask "${apt_timers[@]}"
 
 # --- 2. nouveau off ------------------------------------------------------------------------
 # The nvidia module cannot bind a GPU that nouveau already drives; modeset=0 also stops nouveau
@@ -160,6 +206,16 @@ elif grep -Eq '^[[:space:]]*SystemdCgroup = false' "$config"; then
 fi
 grep -Eq '^[[:space:]]*SystemdCgroup = true' "$config" ||
 	die 1 "${config#"$ROOT"} has no 'SystemdCgroup = true' line after editing; check the containerd version's config format"
+# The pause image: containerd's built-in default (pause:3.6 in 1.6) is not the one kubeadm pre-pulls and
+# expects, so kubelet would pull a second pause image at first pod (and kubeadm warns).
+sandbox_line="sandbox_image = \"$CONTAINERD_SANDBOX_IMAGE\""
+grep -Eq '^[[:space:]]*sandbox_image = ' "$config" ||
+	die 1 "${config#"$ROOT"} has no 'sandbox_image = ' line; check the containerd version's config format"
+if ! awk -v want="$sandbox_line" '{ sub(/^[[:space:]]+/, "") } $0 == want { found = 1 } END { exit !found }' "$config"; then
+	sed -i -E "s|^([[:space:]]*)sandbox_image = .*\$|\\1$sandbox_line|" "$config"
+	log "set $sandbox_line in ${config#"$ROOT"}"
+	config_changed=1
+fi
 
 systemctl enable containerd
 if ((config_changed)) && [[ -d $ROOT/run/systemd/system ]]; then

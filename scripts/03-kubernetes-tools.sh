@@ -9,7 +9,7 @@
 #      (https://pkgs.k8s.io/core:/stable:/v1.30/deb/), its key dearmored into
 #      /etc/apt/keyrings/kubernetes-apt-keyring.gpg. Key and list are only rewritten when they change.
 #   2. Installs kubelet, kubeadm, kubectl at exactly <version>-<revision> (pkgs.k8s.io names
-#      them like 1.30.14-1.1), holds them (apt-mark hold) so upgrades cannot move them, checks the
+#      them like 1.30.14-1.1), holds them (apt-mark hold, retried while the dpkg lock is busy) so upgrades cannot move them, checks the
 #      installed versions, and enables kubelet (it crash-loops until `kubeadm join` configures it;
 #      that is expected on a node image).
 #   Idempotent: a second run finds the same key, list and versions.
@@ -36,6 +36,7 @@ KUBERNETES_APT_BASE_URL="${KUBERNETES_APT_BASE_URL:-https://pkgs.k8s.io/core:/st
 APT_LOCK_TIMEOUT="${APT_LOCK_TIMEOUT:-600}"
 
 log() { printf '%s: %s\n' "$SCRIPT_NAME" "$*"; }
+warn() { printf '%s: warning: %s\n' "$SCRIPT_NAME" "$*" >&2; }
 die() {
 	local rc=$1
 	shift
@@ -58,6 +59,17 @@ package_version="${k8s_version}-${KUBERNETES_PACKAGE_REVISION}"
 repo_url="${KUBERNETES_APT_BASE_URL%/}/${k8s_minor}/deb/"
 readonly keyring_path="/etc/apt/keyrings/kubernetes-apt-keyring.gpg"
 readonly tools=(kubelet kubeadm kubectl)
+
+# apt-mark hold takes the dpkg lock but, unlike apt-get, cannot wait for it: retry until APT_LOCK_TIMEOUT.
+apt_mark_hold() {
+	local deadline=$((SECONDS + APT_LOCK_TIMEOUT))
+	until apt-mark hold "$@"; do
+		((SECONDS < deadline)) ||
+			die 1 "apt-mark hold $* kept failing for ${APT_LOCK_TIMEOUT} s (is another apt or dpkg holding the dpkg lock?)"
+		warn "apt-mark hold failed (dpkg lock busy?); retrying in 5 s"
+		sleep 5
+	done
+}
 
 apt_get() {
 	apt-get -y -q \
@@ -105,7 +117,7 @@ done
 # --allow-change-held-packages/--allow-downgrades: the versions are explicit, so moving held
 # packages to exactly them (re-run with another KUBERNETES_VERSION) is intended.
 apt_get install --no-install-recommends --allow-change-held-packages --allow-downgrades "${install_args[@]}"
-apt-mark hold "${tools[@]}"
+apt_mark_hold "${tools[@]}"
 
 for tool in "${tools[@]}"; do
 	installed=$(dpkg-query -W -f='${Version}' "$tool" 2>/dev/null || true)

@@ -6,8 +6,15 @@
 # Needs 01 (curl, gpg) and 02 (kernel headers for every kernel, dkms, containerd).
 #
 # What it does
+#   0. No dpkg-lock races (in a layered build this is the first step of the boot): waits for
+#      `cloud-init status --wait` (when cloud-init exists) and, on a booted system, stops apt-daily*.timer/
+#      .service and unattended-upgrades.service for the rest of this build boot. Nothing is disabled here:
+#      the image's policy (02: apt timers disabled and masked) is what the next boot gets, so there is
+#      nothing to restore. Every apt-get waits for the dpkg lock; apt-mark hold (which has no lock timeout)
+#      is retried until APT_LOCK_TIMEOUT.
 #   1. Adds NVIDIA's CUDA network repository by installing its cuda-keyring package
-#      (<base>/<distro>/<arch>/cuda-keyring_<version>_all.deb), unless that version is installed.
+#      (<base>/<distro>/<arch>/cuda-keyring_<version>_all.deb) through apt-get (lock-waiting), unless that
+#      version is installed.
 #   2. Pins the driver branch: /etc/apt/preferences.d/nvidia-driver.pref gives every package of the
 #      branch (nvidia-*-<branch>*, libnvidia-*-<branch>*, xserver-xorg-video-nvidia-<branch>, and
 #      nvidia-modprobe/-settings/-persistenced) priority 1001 at version <NVIDIA_DRIVER_VERSION>-*,
@@ -16,12 +23,22 @@
 #      exact version in step 4 instead.
 #   3. Installs the headless (compute-only) driver metapackage of the flavour plus nvidia-utils
 #      (nvidia-smi), each at the exact Debian version found for NVIDIA_DRIVER_VERSION
-#      (e.g. 565.57.01-0ubuntu1), optionally the fabric manager (NVSwitch systems). Then:
+#      (e.g. 565.57.01-0ubuntu1), and by default nvidia-fabricmanager-<branch> at exactly the driver's
+#      version (HGX/NVSwitch systems: CUDA does not initialise without it). Then:
 #        - every installed nvidia*/libnvidia* driver package must be at NVIDIA_DRIVER_VERSION,
 #        - they are all held (apt-mark hold),
 #        - DKMS is asked to build for the newest installed kernel (the one that boots), and
 #        - `modinfo -k <newest kernel> -F version nvidia` must equal NVIDIA_DRIVER_VERSION, and the
 #          module's licence must match the flavour (open: "Dual MIT/GPL", proprietary: "NVIDIA").
+#   3b. With the fabric manager (default): nvidia-fabricmanager and nvidia-persistenced (from
+#      nvidia-compute-utils-<branch>, else the nvidia-persistenced package at the driver version) enabled,
+#      each with a drop-in ExecCondition (/usr/local/lib/gpu-image/has-nvidia-pci): the fabric manager
+#      starts only where an NVIDIA NVSwitch (PCI class 0x0680) is present, persistenced only where an
+#      NVIDIA GPU is; elsewhere the unit is skipped, not failed, so a machine without them boots clean.
+#   3c. Secure Boot: with MODULE_SIGNING_KEY and MODULE_SIGNING_CERT, the DKMS-built nvidia modules of the
+#      kernel that boots are signed (kmodsign, else the kernel's scripts/sign-file; compressed modules are
+#      unpacked, signed and packed again) and the signature is checked; the key file is removed when this
+#      script exits, whatever the outcome (99-cleanup empties /tmp and /var/tmp too).
 #   4. NVIDIA Container Toolkit from NVIDIA's libnvidia-container repository, all four packages at
 #      exactly NVIDIA_CONTAINER_TOOLKIT_VERSION and held; `nvidia-ctk runtime configure
 #      --runtime=containerd` adds the "nvidia" runtime to /etc/containerd/config.toml.
@@ -37,7 +54,12 @@
 #                                              no versions); default: nvidia-headless-<branch>-open
 #                                              nvidia-utils-<branch> (open) or nvidia-headless-<branch>
 #                                              nvidia-utils-<branch> (proprietary)
-#   NVIDIA_INSTALL_FABRICMANAGER    0          1 = also nvidia-fabricmanager-<branch>, enabled (HGX/NVSwitch)
+#   NVIDIA_INSTALL_FABRICMANAGER    1          1 = nvidia-fabricmanager-<branch> and nvidia-persistenced, enabled
+#                                              (HGX/NVSwitch); 0 = leave them out
+#   MODULE_SIGNING_KEY              ""         guest path of the PEM private key to sign the modules with (a
+#                                              secret: never printed, removed when the script exits)
+#   MODULE_SIGNING_CERT             ""         guest path of its X.509 certificate (PEM or DER); both or neither
+#   WAIT_FOR_CLOUD_INIT             1          1 = run `cloud-init status --wait` first (skipped without cloud-init)
 #   NVIDIA_CUDA_REPO_BASE_URL       https://developer.download.nvidia.com/compute/cuda/repos
 #   NVIDIA_CUDA_REPO_DISTRO         ubuntu2204  CUDA repository of the release (the build: from --ubuntu-version);
 #                                              must match /etc/os-release on Ubuntu (ubuntu2404 on 24.04)
@@ -63,7 +85,7 @@ ROOT="${IMAGE_ROOT:-}"
 NVIDIA_DRIVER_VERSION="${NVIDIA_DRIVER_VERSION:-565.57.01}"
 NVIDIA_KERNEL_MODULE_FLAVOR="${NVIDIA_KERNEL_MODULE_FLAVOR:-open}"
 NVIDIA_DRIVER_PACKAGES="${NVIDIA_DRIVER_PACKAGES:-}"
-NVIDIA_INSTALL_FABRICMANAGER="${NVIDIA_INSTALL_FABRICMANAGER:-0}"
+NVIDIA_INSTALL_FABRICMANAGER="${NVIDIA_INSTALL_FABRICMANAGER:-1}"
 NVIDIA_CUDA_REPO_BASE_URL="${NVIDIA_CUDA_REPO_BASE_URL:-https://developer.download.nvidia.com/compute/cuda/repos}"
 NVIDIA_CUDA_REPO_DISTRO="${NVIDIA_CUDA_REPO_DISTRO:-ubuntu2204}"
 NVIDIA_CUDA_REPO_ARCH="${NVIDIA_CUDA_REPO_ARCH:-x86_64}"
@@ -72,6 +94,15 @@ NVIDIA_CONTAINER_TOOLKIT_VERSION="${NVIDIA_CONTAINER_TOOLKIT_VERSION:-1.17.8}"
 NVIDIA_CONTAINER_TOOLKIT_PACKAGE_REVISION="${NVIDIA_CONTAINER_TOOLKIT_PACKAGE_REVISION:-1}"
 NVIDIA_CONTAINER_TOOLKIT_REPO_URL="${NVIDIA_CONTAINER_TOOLKIT_REPO_URL:-https://nvidia.github.io/libnvidia-container}"
 APT_LOCK_TIMEOUT="${APT_LOCK_TIMEOUT:-600}"
+WAIT_FOR_CLOUD_INIT="${WAIT_FOR_CLOUD_INIT:-1}"
+MODULE_SIGNING_KEY="${MODULE_SIGNING_KEY:-}"
+MODULE_SIGNING_CERT="${MODULE_SIGNING_CERT:-}"
+
+# The signing key is a secret: whatever happens below, it does not stay in the image.
+remove_signing_key() {
+	if [[ -n $MODULE_SIGNING_KEY ]]; then rm -f -- "$ROOT$MODULE_SIGNING_KEY"; fi
+}
+trap remove_signing_key EXIT
 
 log() { printf '%s: %s\n' "$SCRIPT_NAME" "$*"; }
 warn() { printf '%s: warning: %s\n' "$SCRIPT_NAME" "$*" >&2; }
@@ -112,6 +143,17 @@ for url_var in NVIDIA_CUDA_REPO_BASE_URL NVIDIA_CONTAINER_TOOLKIT_REPO_URL; do
 done
 [[ $APT_LOCK_TIMEOUT =~ ^[0-9]+$ ]] ||
 	die 64 "APT_LOCK_TIMEOUT '$APT_LOCK_TIMEOUT' is not a whole number of seconds"
+[[ $WAIT_FOR_CLOUD_INIT =~ ^[01]$ ]] ||
+	die 64 "WAIT_FOR_CLOUD_INIT '$WAIT_FOR_CLOUD_INIT' must be 0 or 1"
+# Asked to sign: both files, readable. The messages name the variables, never the key's contents.
+if [[ -n $MODULE_SIGNING_KEY || -n $MODULE_SIGNING_CERT ]]; then
+	[[ -n $MODULE_SIGNING_KEY ]] || die 64 "MODULE_SIGNING_CERT is set but MODULE_SIGNING_KEY is not: signing needs the private key too (or unset both: modules stay unsigned)"
+	[[ -n $MODULE_SIGNING_CERT ]] || die 64 "MODULE_SIGNING_KEY is set but MODULE_SIGNING_CERT is not: signing needs the certificate too (or unset both: modules stay unsigned)"
+	for file_var in MODULE_SIGNING_KEY MODULE_SIGNING_CERT; do
+		[[ -f $ROOT${!file_var} && -r $ROOT${!file_var} && -s $ROOT${!file_var} ]] ||
+			die 64 "$file_var '${!file_var}' is not a readable, non-empty file"
+	done
+fi
 
 # check_cuda_repo_distro_matches_os_release: the CUDA repository must be the one of the release being built
 # (the build sets NVIDIA_CUDA_REPO_DISTRO from --ubuntu-version): a noble image fed ubuntu2204's repository would
@@ -147,6 +189,17 @@ readonly runtimeclass_path="/etc/gpu-image/kubernetes/runtimeclass-nvidia.yaml"
 # nvidia-dkms-565-open, libnvidia-compute-565, nvidia-firmware-565-565.57.01, ... but never
 # libnvidia-container1 / nvidia-container-toolkit (no branch number in their names).
 readonly branch_regex="^(lib)?nvidia-.*-${branch}([-.].*)?\$"
+
+# apt-mark hold takes the dpkg lock but, unlike apt-get, cannot wait for it: retry until APT_LOCK_TIMEOUT.
+apt_mark_hold() {
+	local deadline=$((SECONDS + APT_LOCK_TIMEOUT))
+	until apt-mark hold "$@"; do
+		((SECONDS < deadline)) ||
+			die 1 "apt-mark hold $* kept failing for ${APT_LOCK_TIMEOUT} s (is another apt or dpkg holding the dpkg lock?)"
+		warn "apt-mark hold failed (dpkg lock busy?); retrying in 5 s"
+		sleep 5
+	done
+}
 
 apt_get() {
 	apt-get -y -q \
@@ -194,8 +247,55 @@ exact_version() {
 		awk -F'|' -v want="$2-" '!done { v = $2; gsub(/[[:space:]]/, "", v); if (index(v, want) == 1) { print v; done = 1 } }'
 }
 
+# sign_modules KERNEL: sign every nvidia* module DKMS built for KERNEL with MODULE_SIGNING_KEY/CERT, then
+# check that modinfo sees a signer. Never prints the key. Compressed modules (noble's dkms: .ko.zst) are
+# unpacked, signed and packed again: the signature covers the uncompressed module.
+sign_modules() {
+	local kernel=$1 tool=() module plain signer count=0
+	if command -v kmodsign >/dev/null 2>&1; then
+		tool=(kmodsign sha512)
+	elif [[ -x $ROOT/usr/src/linux-headers-$kernel/scripts/sign-file ]]; then
+		tool=("$ROOT/usr/src/linux-headers-$kernel/scripts/sign-file" sha512)
+	else
+		die 1 "cannot sign modules: neither kmodsign (package sbsigntool) nor /usr/src/linux-headers-$kernel/scripts/sign-file is present"
+	fi
+	for module in "$ROOT/lib/modules/$kernel"/updates/dkms/nvidia*.ko*; do
+		[[ -f $module ]] || continue
+		case $module in
+		*.ko.zst) plain=${module%.zst} && zstd -q -d -f --rm "$module" ;;
+		*.ko.xz) plain=${module%.xz} && xz -d -f "$module" ;;
+		*.ko) plain=$module ;;
+		*) continue ;;
+		esac
+		"${tool[@]}" "$ROOT$MODULE_SIGNING_KEY" "$ROOT$MODULE_SIGNING_CERT" "$plain" ||
+			die 1 "signing ${plain#"$ROOT"} failed"
+		case $module in
+		*.ko.zst) zstd -q -f --rm "$plain" ;;
+		*.ko.xz) xz -f "$plain" ;;
+		esac
+		count=$((count + 1))
+	done
+	((count > 0)) || die 1 "no nvidia module under /lib/modules/$kernel/updates/dkms to sign"
+	signer=$(modinfo "${modinfo_args[@]}" -k "$kernel" -F signer nvidia 2>/dev/null || true)
+	[[ -n $signer ]] || die 1 "the nvidia module for kernel $kernel carries no signature after signing"
+	log "signed $count nvidia modules for kernel $kernel (signer: $signer)"
+}
+
 workdir=$(mktemp -d "${TMPDIR:-/tmp}/nvidia-driver.XXXXXX")
-trap 'rm -rf "$workdir"' EXIT
+trap 'rm -rf "$workdir"; remove_signing_key' EXIT
+
+# --- 0. nobody else's apt while we run -----------------------------------------------------
+if [[ $WAIT_FOR_CLOUD_INIT == 1 ]] && command -v cloud-init >/dev/null 2>&1; then
+	log "waiting for cloud-init to finish"
+	# Exit status 2 means "finished with recoverable errors" on newer cloud-init; that is not ours to fail on.
+	cloud-init status --wait >/dev/null || warn "cloud-init status --wait returned $?; continuing"
+fi
+if [[ -d $ROOT/run/systemd/system ]]; then
+	# For this boot only (stop, not disable): the next boot follows the image's policy from 02.
+	log "stopping apt-daily, apt-daily-upgrade and unattended-upgrades for the build"
+	systemctl stop apt-daily.timer apt-daily-upgrade.timer apt-daily.service apt-daily-upgrade.service unattended-upgrades.service ||
+		warn "could not stop every apt timer/service (not installed?); apt-get still waits for the dpkg lock"
+fi
 
 # --- 1. CUDA repository ----------------------------------------------------------------------
 installed_keyring=$(dpkg-query -W -f='${Status} ${Version}' cuda-keyring 2>/dev/null || true)
@@ -205,7 +305,8 @@ else
 	keyring_url="${NVIDIA_CUDA_REPO_BASE_URL%/}/$NVIDIA_CUDA_REPO_DISTRO/$NVIDIA_CUDA_REPO_ARCH/cuda-keyring_${NVIDIA_CUDA_KEYRING_VERSION}_all.deb"
 	log "installing the CUDA repository keyring from $keyring_url"
 	curl -fsSL --retry 3 -o "$workdir/cuda-keyring.deb" "$keyring_url" || die 1 "could not download $keyring_url"
-	dpkg -i "$workdir/cuda-keyring.deb"
+	# Through apt-get, not dpkg -i: apt-get waits for the dpkg lock (DPkg::Lock::Timeout), dpkg fails at once.
+	apt_get install "$workdir/cuda-keyring.deb"
 fi
 
 # --- 2. pin the driver branch to the exact version ----------------------------------------
@@ -257,7 +358,7 @@ for line in "${installed[@]}"; do
 done
 ((${#wrong[@]} == 0)) ||
 	die 1 "driver packages not at $NVIDIA_DRIVER_VERSION: ${wrong[*]}"
-apt-mark hold "${held[@]}"
+apt_mark_hold "${held[@]}"
 
 # DKMS: the package's postinst builds for the running kernel; make sure the kernel that will boot
 # (the newest) has the module too. A no-op when it is already built.
@@ -276,8 +377,57 @@ module_license=$(modinfo "${modinfo_args[@]}" -k "$newest" -F license nvidia 2>/
 	die 1 "nvidia kernel module for kernel $newest has licence '$module_license', expected '$expected_license' for the $NVIDIA_KERNEL_MODULE_FLAVOR flavour"
 log "nvidia module $module_version ($NVIDIA_KERNEL_MODULE_FLAVOR) is built for kernel $newest"
 
+# --- 3b. fabric manager and persistence daemon ----------------------------------------------
 if [[ $NVIDIA_INSTALL_FABRICMANAGER == 1 ]]; then
-	systemctl enable nvidia-fabricmanager
+	fabric_manager="nvidia-fabricmanager-$branch"
+	fm_version=""
+	for line in "${installed[@]}"; do
+		[[ ${line%% *} == "$fabric_manager" ]] && fm_version="${line#* }"
+	done
+	[[ $fm_version == "$NVIDIA_DRIVER_VERSION"-* ]] ||
+		die 1 "$fabric_manager is at '${fm_version:-not installed}', expected exactly the driver's $NVIDIA_DRIVER_VERSION (CUDA does not initialise on NVSwitch systems otherwise)"
+	if [[ ! -x $ROOT/usr/bin/nvidia-persistenced ]]; then
+		version=$(exact_version nvidia-persistenced "$NVIDIA_DRIVER_VERSION")
+		[[ -n $version ]] ||
+			die 1 "nvidia-persistenced is not installed (nvidia-compute-utils-$branch brings it) and the repositories have no nvidia-persistenced $NVIDIA_DRIVER_VERSION-*"
+		apt_get install --no-install-recommends --allow-change-held-packages --allow-downgrades "nvidia-persistenced=$version"
+		apt_mark_hold nvidia-persistenced
+	fi
+	write_if_changed "$ROOT/usr/local/lib/gpu-image/has-nvidia-pci" 0755 <<'SH' || true
+#!/bin/sh
+# Managed by gpu-image-builder (04-nvidia-driver.sh). Usage: has-nvidia-pci CLASS-PREFIX
+# Exit 0 when an NVIDIA PCI device (vendor 0x10de) whose class starts with CLASS-PREFIX is present
+# (0x0680: NVSwitch, 0x03: GPU), 1 otherwise: the ExecCondition of nvidia-fabricmanager and
+# nvidia-persistenced, so that they are skipped, not failed, on machines without that hardware.
+sysfs="${GPU_IMAGE_SYSFS:-/sys}"
+for dev in "$sysfs"/bus/pci/devices/*; do
+	[ "$(cat "$dev/vendor" 2>/dev/null)" = 0x10de ] || continue
+	case "$(cat "$dev/class" 2>/dev/null)" in "$1"*) exit 0 ;; esac
+done
+exit 1
+SH
+	write_if_changed "$ROOT/etc/systemd/system/nvidia-fabricmanager.service.d/10-gpu-image-nvswitch-only.conf" 0644 <<'CONF' || true
+# Managed by gpu-image-builder (04-nvidia-driver.sh): Fabric Manager has work only where NVSwitches are
+# (8-GPU HGX H100/H200); elsewhere it exits with an error. Skipped (not failed) without an NVSwitch.
+[Service]
+ExecCondition=/usr/local/lib/gpu-image/has-nvidia-pci 0x0680
+CONF
+	write_if_changed "$ROOT/etc/systemd/system/nvidia-persistenced.service.d/10-gpu-image-gpu-only.conf" 0644 <<'CONF' || true
+# Managed by gpu-image-builder (04-nvidia-driver.sh): skipped (not failed) on a machine without an NVIDIA GPU.
+[Service]
+ExecCondition=/usr/local/lib/gpu-image/has-nvidia-pci 0x03
+CONF
+	systemctl enable nvidia-fabricmanager.service nvidia-persistenced.service
+	log "$fabric_manager $fm_version and nvidia-persistenced enabled (each starts only where its hardware is)"
+else
+	log "fabric manager and nvidia-persistenced left out (NVIDIA_INSTALL_FABRICMANAGER=0)"
+fi
+
+# --- 3c. Secure Boot: sign the DKMS-built modules ------------------------------------------
+if [[ -n $MODULE_SIGNING_KEY ]]; then
+	sign_modules "$newest"
+else
+	log "modules not signed (no MODULE_SIGNING_KEY): load them with Secure Boot off, or give a key enrolled as a MOK"
 fi
 
 # --- 4. NVIDIA Container Toolkit ------------------------------------------------------------
@@ -287,7 +437,7 @@ for pkg in "${toolkit_packages[@]}"; do
 done
 log "installing NVIDIA Container Toolkit: ${install_args[*]}"
 apt_get install --no-install-recommends --allow-change-held-packages --allow-downgrades "${install_args[@]}"
-apt-mark hold "${toolkit_packages[@]}"
+apt_mark_hold "${toolkit_packages[@]}"
 
 containerd_config="$ROOT/etc/containerd/config.toml"
 before=$(cksum <"$containerd_config" 2>/dev/null || true)

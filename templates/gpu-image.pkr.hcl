@@ -97,6 +97,8 @@ build {
       "NVIDIA_KERNEL_MODULE_FLAVOR=${var.nvidia_kernel_module_flavor}",
       "NVIDIA_CONTAINER_TOOLKIT_VERSION=${var.nvidia_container_toolkit_version}",
       "NVIDIA_CUDA_REPO_DISTRO=${var.nvidia_cuda_repo_distro}",
+      "CONTAINERD_SANDBOX_IMAGE=${var.containerd_sandbox_image}",
+      "NVIDIA_INSTALL_FABRICMANAGER=${var.nvidia_install_fabricmanager}",
       "NVIDIA_ENABLE_GPU_FIRMWARE=${var.nvidia_enable_gpu_firmware}",
       "VERIFY_REQUIRE_DRIVER=${var.verify_require_driver}",
     ]

@@ -129,6 +129,12 @@ variable "nvidia_container_toolkit_version" {
   default     = "1.17.8"
 }
 
+variable "nvidia_install_fabricmanager" {
+  type        = string
+  description = "\"1\" = install nvidia-fabricmanager-<branch> at the driver version and enable it and nvidia-persistenced (HGX/NVSwitch); \"0\" = leave them out (NVIDIA_INSTALL_FABRICMANAGER)."
+  default     = "1"
+}
+
 variable "nvidia_enable_gpu_firmware" {
   type        = string
   description = "1 = load the GSP firmware (NVreg_EnableGpuFirmware=1), 0 = disable it (NVIDIA_ENABLE_GPU_FIRMWARE)."

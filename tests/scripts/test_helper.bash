@@ -16,7 +16,7 @@ export SCRIPTS_DIR FIXTURES
 STUBBED_COMMANDS=(
 	apt-get apt-mark apt-cache dpkg dpkg-query modprobe modinfo update-initramfs lsinitramfs dkms
 	systemctl sysctl swapoff nvidia-smi nvidia-ctk containerd cloud-init userdel curl gpg
-	journalctl shutdown sync uname
+	journalctl shutdown sync uname sleep kmodsign xz zstd
 )
 # Real tools the scripts may use.
 REAL_TOOLS=(
@@ -47,7 +47,7 @@ common_setup() {
 		NVIDIA_INSTALL_FABRICMANAGER NVIDIA_CUDA_REPO_BASE_URL NVIDIA_CUDA_REPO_DISTRO NVIDIA_CUDA_REPO_ARCH \
 		NVIDIA_CUDA_KEYRING_VERSION NVIDIA_CONTAINER_TOOLKIT_VERSION NVIDIA_CONTAINER_TOOLKIT_PACKAGE_REVISION \
 		NVIDIA_CONTAINER_TOOLKIT_REPO_URL NVIDIA_ENABLE_GPU_FIRMWARE NVIDIA_PARAMS_FILE VERIFY_REQUIRE_DRIVER \
-		BUILD_USER POWEROFF DEBIAN_FRONTEND
+		BUILD_USER POWEROFF DEBIAN_FRONTEND CONTAINERD_SANDBOX_IMAGE MODULE_SIGNING_KEY MODULE_SIGNING_CERT
 }
 
 # stub NAME [BODY]: NAME logs "NAME args" to STUB_LOG, then runs BODY (bash, "$@" = its arguments).
