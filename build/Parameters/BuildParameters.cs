@@ -51,6 +51,7 @@ public sealed class BuildParameters
         Vm = new VmSettings(_values.TextOrDefault(Arg.Accelerator), _values.Int(Arg.Memory), _values.Int(Arg.Cpus), diskSize, Rules.DiskSizeBytes(diskSize), _values.Duration(Arg.PackerTimeout), _values.Duration(Arg.StallTimeout));
         SmokeTimeout = _values.Duration(Arg.SmokeTimeout);
         KeepVm = _values.Bool(Arg.KeepVm);
+        NvidiaFabricManager = _values.Bool(Arg.NvidiaFabricManager);
         BaseImage = ResolveBaseImage();
         Upload = new UploadSettings(
             Rules.DiskSizeBytes(_values.TextOrDefault(Arg.UploadPartSize)),
@@ -109,6 +110,9 @@ public sealed class BuildParameters
     public TimeSpan SmokeTimeout { get; }
 
     public bool KeepVm { get; }
+
+    /// <summary>04 installs and enables the fabric manager and nvidia-persistenced (issue 11, item 3).</summary>
+    public bool NvidiaFabricManager { get; }
 
     public bool DryRun { get; }
 

@@ -11,6 +11,7 @@ public static class Arg
     public const string NvidiaDriverVersion = "nvidia-driver-version";
     public const string NvidiaKernelModules = "nvidia-kernel-modules";
     public const string NvidiaContainerToolkitVersion = "nvidia-container-toolkit-version";
+    public const string NvidiaFabricManager = "nvidia-fabric-manager";
     public const string GpuModels = "gpu-models";
     public const string OutputDir = "output-dir";
     public const string Definitions = "definitions";
@@ -58,6 +59,7 @@ public static class Env
     public const string NvidiaDriverVersion = "NVIDIA_DRIVER_VERSION";
     public const string NvidiaKernelModules = "NVIDIA_KERNEL_MODULE_FLAVOR";
     public const string NvidiaContainerToolkitVersion = "NVIDIA_CONTAINER_TOOLKIT_VERSION";
+    public const string NvidiaFabricManager = "NVIDIA_INSTALL_FABRICMANAGER";
     public const string GpuModels = "GPU_MODELS";
     public const string OutputDir = "GPU_IMAGE_OUTPUT_DIR";
     public const string Definitions = "GPU_IMAGE_DEFINITIONS";

@@ -35,8 +35,13 @@ setup_04() {
 	add_kernel 6.8.0-48-generic
 	put etc/containerd/config.toml <"$FIXTURES/containerd-1.6.20-config-default.toml"
 	# The installed driver packages: the 565 listing with the branch and version of this row.
-	sed -e "s/565\.57\.01/$version/g" -e "s/-565/-$branch/g" "$FIXTURES/dpkg-query-nvidia-565-open.txt" >"$BATS_TEST_TMPDIR/dpkg-installed"
-	stub dpkg 'touch "$BATS_TEST_TMPDIR/cuda-keyring-installed"'
+	# ... plus the branch's fabric manager (installed by default), in dpkg-query's name order.
+	{ sed -e "s/565\.57\.01/$version/g" -e "s/-565/-$branch/g" "$FIXTURES/dpkg-query-nvidia-565-open.txt" &&
+		echo "ii  nvidia-fabricmanager-$branch $version-1"; } | sort -k2,2 >"$BATS_TEST_TMPDIR/dpkg-installed"
+	# nvidia-compute-utils-<branch> ships nvidia-persistenced
+	mkdir -p "$IMAGE_ROOT/usr/bin" && : >"$IMAGE_ROOT/usr/bin/nvidia-persistenced" && chmod +x "$IMAGE_ROOT/usr/bin/nvidia-persistenced"
+	# 04 installs the keyring .deb through the lock-waiting apt-get wrapper.
+	stub apt-get '[[ "$*" == *" install "*/cuda-keyring.deb ]] && touch "$BATS_TEST_TMPDIR/cuda-keyring-installed"; exit 0'
 	stub dpkg-query '
 		if [[ ${*: -1} == cuda-keyring ]]; then
 			[[ -e $BATS_TEST_TMPDIR/cuda-keyring-installed ]] || exit 1

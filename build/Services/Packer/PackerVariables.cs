@@ -50,6 +50,7 @@ public static class PackerVariables
         ["nvidia_driver_version"] = $"--{Arg.NvidiaDriverVersion}",
         ["nvidia_kernel_module_flavor"] = $"--{Arg.NvidiaKernelModules}",
         ["nvidia_container_toolkit_version"] = $"--{Arg.NvidiaContainerToolkitVersion}",
+        ["nvidia_install_fabricmanager"] = $"--{Arg.NvidiaFabricManager}",
         ["containerd_sandbox_image"] = $"--{Arg.KubernetesVersion} (the minor's pause image, {SupportMatrix.RepositoryPath})",
         ["nvidia_cuda_repo_distro"] = $"--{Arg.UbuntuVersion} ({SupportMatrix.RepositoryPath})",
     };
@@ -77,6 +78,7 @@ public static class PackerVariables
             new("nvidia_driver_version", parameters.NvidiaDriverVersion),
             new("nvidia_kernel_module_flavor", parameters.NvidiaKernelModules),
             new("nvidia_container_toolkit_version", parameters.NvidiaContainerToolkitVersion),
+            new("nvidia_install_fabricmanager", parameters.NvidiaFabricManager ? "1" : "0"),
             .. MatrixValues(parameters.Combination),
         ];
     }
