@@ -6,6 +6,10 @@
 # Why: left alone, the driver reports EnableGpuFirmware: 18 (0x12, "default policy") in
 # /proc/driver/nvidia/params and decides per GPU. The cloud wants the firmware mode stated
 # explicitly, so the image sets NVreg_EnableGpuFirmware=1 (use GSP firmware) and 06 verifies it.
+# The option acts only on NVIDIA's proprietary kernel modules. The open kernel modules (this
+# project's default) always run the GSP firmware and merely echo the option in the params file, so
+# with them the option records intent and changes nothing; what proves firmware runs is
+# `nvidia-smi -q` "GSP Firmware Version", which 06 checks on a booted GPU instance.
 #
 # What it does
 #   Writes /etc/modprobe.d/nvidia-gpu-firmware.conf containing

@@ -4,15 +4,29 @@
 #
 # Runs as root (Packer: sudo -n env VAR=... bash 06-verify-nvidia.sh; or by hand on an instance).
 #
+# Mode (VERIFY_MODE): auto (default) runs the runtime checks when the params file exists and the
+# offline checks when it does not; runtime forces the runtime checks (on an instance: a missing
+# params file then means no GPU or no loaded driver, exit 69, rather than a silent offline pass);
+# offline forces the build-time checks.
+#
+# What the firmware option does: NVreg_EnableGpuFirmware acts only on NVIDIA's proprietary
+# kernel modules. The open kernel modules (this project's default) always run the GSP firmware
+# and merely echo the option in the params file. So the evidence that firmware runs is
+# `nvidia-smi -q` "GSP Firmware Version" (a version: GSP runs; N/A: it does not), and the params
+# value is only what the driver was told.
+#
 # Runtime mode - the params file exists (a GPU and a loaded nvidia driver):
+#   - the loaded modules are named: open or proprietary (/proc/driver/nvidia/version);
 #   - "EnableGpuFirmware: <n>" in the params file must equal NVIDIA_ENABLE_GPU_FIRMWARE (1):
 #       1  -> pass
 #       18 -> fail: 18 (0x12) is the driver's default policy, i.e. nothing forced the mode
 #       0  -> fail: the GPU firmware is disabled
 #       other/missing -> fail naming the value
 #   - when nvidia-smi is present, `nvidia-smi -q` must report Driver Version ==
-#     NVIDIA_DRIVER_VERSION; each GPU's GSP Firmware Version is reported, and "N/A" (GSP not in
-#     use) fails while the firmware is meant to be on.
+#     NVIDIA_DRIVER_VERSION; each GPU's GSP Firmware Version is the evidence: "N/A" (GSP not in
+#     use) fails while the firmware is meant to be on, and a version (GSP running) fails while it
+#     is meant to be off (0) on the proprietary modules; on the open modules it is reported, since
+#     they cannot run without GSP.
 # Offline mode - the params file is missing (image build, no GPU):
 #   - an "options nvidia ... NVreg_EnableGpuFirmware=<n>" line is in /etc/modprobe.d (no
 #     conflicting value in any modprobe.d directory), and, if the newest kernel's initramfs loads
@@ -29,7 +43,9 @@
 #   NVIDIA_ENABLE_GPU_FIRMWARE  1          expected EnableGpuFirmware value (0 or 1)
 #   VERIFY_REQUIRE_DRIVER       1          offline: 1 = the driver must be installed at the version,
 #                                          0 = skip driver checks (CI fixtures without NVIDIA's repo)
+#   VERIFY_MODE                 auto       auto, runtime or offline (see Mode above)
 #   NVIDIA_PARAMS_FILE          /proc/driver/nvidia/params (under IMAGE_ROOT)  file to read
+#   NVIDIA_VERSION_FILE         /proc/driver/nvidia/version (under IMAGE_ROOT) names the loaded modules
 #   IMAGE_ROOT                  ""         prefix for every file path (tests point it at a fake root)
 #
 # Exit codes
@@ -37,7 +53,9 @@
 #   1   runtime: GPU firmware not forced (EnableGpuFirmware is not the expected value, or a GPU
 #       reports GSP Firmware Version N/A)
 #   2   offline: a build-time check failed (modprobe option, initramfs, driver version)
+#   1   runtime: also GSP firmware running while NVIDIA_ENABLE_GPU_FIRMWARE=0 (proprietary modules)
 #   3   runtime: nvidia-smi failed or reports a driver version other than NVIDIA_DRIVER_VERSION
+#   69  VERIFY_MODE=runtime and no params file: no GPU on this host, or the driver is not loaded
 #   64  usage error: an environment variable has an invalid value
 #   When several checks fail, all are reported and the exit code is that of the first failure.
 set -euo pipefail
@@ -48,9 +66,11 @@ ROOT="${IMAGE_ROOT:-}"
 NVIDIA_DRIVER_VERSION="${NVIDIA_DRIVER_VERSION:-565.57.01}"
 NVIDIA_ENABLE_GPU_FIRMWARE="${NVIDIA_ENABLE_GPU_FIRMWARE:-1}"
 VERIFY_REQUIRE_DRIVER="${VERIFY_REQUIRE_DRIVER:-1}"
+VERIFY_MODE="${VERIFY_MODE:-auto}"
 NVIDIA_PARAMS_FILE="${NVIDIA_PARAMS_FILE:-$ROOT/proc/driver/nvidia/params}"
+NVIDIA_VERSION_FILE="${NVIDIA_VERSION_FILE:-$ROOT/proc/driver/nvidia/version}"
 
-readonly EXIT_FIRMWARE=1 EXIT_OFFLINE=2 EXIT_RUNTIME_DRIVER=3 EXIT_USAGE=64
+readonly EXIT_FIRMWARE=1 EXIT_OFFLINE=2 EXIT_RUNTIME_DRIVER=3 EXIT_USAGE=64 EXIT_NO_GPU=69
 readonly firmware_conf="/etc/modprobe.d/nvidia-gpu-firmware.conf"
 
 usage_error() {
@@ -64,6 +84,8 @@ usage_error() {
 	usage_error "NVIDIA_ENABLE_GPU_FIRMWARE '$NVIDIA_ENABLE_GPU_FIRMWARE' must be 0 or 1"
 [[ $VERIFY_REQUIRE_DRIVER =~ ^[01]$ ]] ||
 	usage_error "VERIFY_REQUIRE_DRIVER '$VERIFY_REQUIRE_DRIVER' must be 0 or 1"
+[[ $VERIFY_MODE =~ ^(auto|runtime|offline)$ ]] ||
+	usage_error "VERIFY_MODE '$VERIFY_MODE' must be auto, runtime or offline"
 
 rc=0
 ok() { printf '%s: ok: %s\n' "$SCRIPT_NAME" "$*"; }
@@ -90,9 +112,27 @@ installed_kernels() {
 }
 
 # --- runtime mode ------------------------------------------------------------------------------
+# loaded_modules: "open", "proprietary" or "unknown", from the banner the loaded module prints in
+# /proc/driver/nvidia/version ("NVIDIA UNIX Open Kernel Module" for the open ones).
+loaded_modules() {
+	if [[ ! -r $NVIDIA_VERSION_FILE ]]; then
+		printf 'unknown'
+	elif grep -q 'Open Kernel Module' "$NVIDIA_VERSION_FILE"; then
+		printf 'open'
+	else
+		printf 'proprietary'
+	fi
+}
+
 verify_runtime() {
-	local value smi_output smi_rc driver gsp_lines line
+	local value smi_output smi_rc driver gsp_lines line modules
 	info "reading $NVIDIA_PARAMS_FILE (driver loaded)"
+	modules=$(loaded_modules)
+	case "$modules" in
+	open) info "kernel modules: open (they always run the GSP firmware; NVreg_EnableGpuFirmware is only echoed)" ;;
+	proprietary) info "kernel modules: proprietary (NVreg_EnableGpuFirmware decides whether GSP firmware runs)" ;;
+	*) not_checked "which kernel modules are loaded ($NVIDIA_VERSION_FILE is not readable)" ;;
+	esac
 	value=$(awk -F':' '$1 == "EnableGpuFirmware" { v = $2; gsub(/[[:space:]]/, "", v); print v; exit }' "$NVIDIA_PARAMS_FILE")
 	case "$value" in
 	"$NVIDIA_ENABLE_GPU_FIRMWARE")
@@ -143,8 +183,12 @@ verify_runtime() {
 			else
 				ok "GPU ${line%% *}: GSP Firmware Version N/A (firmware off, as configured)"
 			fi
+		elif [[ $NVIDIA_ENABLE_GPU_FIRMWARE == 1 ]]; then
+			ok "GPU ${line%% *}: GSP Firmware Version ${line#* } (GSP firmware runs)"
+		elif [[ $modules == open ]]; then
+			info "GPU ${line%% *}: GSP Firmware Version ${line#* }: GSP runs although 0 was asked; the open modules cannot run without it (use the proprietary modules to turn it off)"
 		else
-			info "GPU ${line%% *}: GSP Firmware Version ${line#* }"
+			fail $EXIT_FIRMWARE "GPU ${line%% *}: GSP Firmware Version ${line#* }: GSP firmware runs although NVIDIA_ENABLE_GPU_FIRMWARE=0 was asked (${modules} modules)"
 		fi
 	done <<<"$gsp_lines"
 }
@@ -160,7 +204,11 @@ kernel_may_have_nvidia_module() {
 # --- offline mode ------------------------------------------------------------------------------
 verify_offline() {
 	local dir file lineno text value matches=() conflicts=() kernels newest initrd listing
-	info "$NVIDIA_PARAMS_FILE not found: no GPU with a loaded driver, running build-time checks"
+	if [[ $VERIFY_MODE == offline ]]; then
+		info "VERIFY_MODE=offline: running build-time checks"
+	else
+		info "$NVIDIA_PARAMS_FILE not found: no GPU with a loaded driver, running build-time checks"
+	fi
 
 	# 1. the modprobe option. modprobe reads all of these directories; a different value anywhere
 	#    would be a conflict whose outcome depends on file order.
@@ -258,11 +306,24 @@ verify_installed_driver() {
 	fi
 }
 
-if [[ -e $NVIDIA_PARAMS_FILE ]]; then
+case "$VERIFY_MODE" in
+runtime)
+	if [[ ! -e $NVIDIA_PARAMS_FILE ]]; then
+		# Distinct from a failed check: VerifyInstance reports it as "not run: no GPU on this host".
+		printf '%s: no GPU / driver not loaded: %s does not exist\n' "$SCRIPT_NAME" "$NVIDIA_PARAMS_FILE"
+		exit "$EXIT_NO_GPU"
+	fi
 	verify_runtime
-else
-	verify_offline
-fi
+	;;
+offline) verify_offline ;;
+*)
+	if [[ -e $NVIDIA_PARAMS_FILE ]]; then
+		verify_runtime
+	else
+		verify_offline
+	fi
+	;;
+esac
 
 if ((rc == 0)); then
 	info "PASSED"

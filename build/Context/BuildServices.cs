@@ -9,6 +9,7 @@ using GpuImageBuilder.Build.Services.Publishing;
 using GpuImageBuilder.Build.Services.Steps;
 using GpuImageBuilder.RegionContract;
 using GpuImageBuilder.Build.Services.Upload;
+using GpuImageBuilder.Build.Services.Verify;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace GpuImageBuilder.Build.Context;
@@ -51,6 +52,7 @@ public static class BuildServices
         services.AddSingleton<UploadStep>();
         // Register presigns with the Upload side's S3 client (--s3-url-mode=presigned).
         services.AddSingleton<IObjectUrlSigner, ObjectUrlSigner>();
+        services.AddSingleton<InstanceVerifier>();
         return services;
     }
 }

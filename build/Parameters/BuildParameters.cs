@@ -210,6 +210,25 @@ public sealed class BuildParameters
         return new RegionCredentials(_values.Text(Arg.Token)!);
     }
 
+    /// <summary>The instance to verify, for a task that declared <see cref="ParameterGroup.Instance"/>.</summary>
+    public InstanceSettings RequireInstance()
+    {
+        Require(d => d.Group == ParameterGroup.Instance, nameof(ParameterGroup.Instance));
+        return new InstanceSettings(
+            _values.Text(Arg.InstanceHost)!,
+            _values.TextOrDefault(Arg.InstanceUser),
+            _values.Int(Arg.SshPort),
+            _values.Text(Arg.SshKey),
+            _values.Text(Arg.SshKnownHosts),
+            _values.Duration(Arg.SshTimeout),
+            _values.Duration(Arg.InstanceCommandTimeout),
+            _values.Bool(Arg.ExpectGpu),
+            _values.Text(Arg.InstanceRegistry),
+            _values.Text(Arg.ImagePayload) ?? Path.Combine(OutputDirectory, "nvidia-firmware1", "payload.json"),
+            _values.TextOrDefault(Arg.ValidationImagesLock),
+            _values.TextOrDefault(Arg.WorkloadManifest));
+    }
+
     /// <summary>Each input with its source, for --verbosity=diagnostic. Secrets show only whether they are set.</summary>
     public IEnumerable<string> Describe() => _values.Describe();
 

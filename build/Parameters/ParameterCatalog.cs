@@ -11,6 +11,7 @@ public static class ParameterCatalog
     private const ParameterGroup S3Location = ParameterGroup.S3Location;
     private const ParameterGroup S3Credentials = ParameterGroup.S3Credentials;
     private const ParameterGroup Region = ParameterGroup.Region;
+    private const ParameterGroup Instance = ParameterGroup.Instance;
 
     // Declared before All: static fields initialise in text order.
     private static readonly SupportMatrix Table = SupportMatrix.Current;
@@ -57,6 +58,18 @@ public static class ParameterCatalog
         new(Arg.Replace, Env.Replace, null, "false", "Register: an owned image of the same name with other content is deleted and registered again (without it: an error).", "true or false", Region, true, false, Rules.Boolean),
         new(Arg.PollInterval, Env.PollInterval, "Region_PollInterval", "15s", "Register: how often the image list is read while the region imports (the region's own tests use 15s).", "a duration like 15s", Region, true, false, Rules.PackerDuration),
         new(Arg.RegisterTimeout, Env.RegisterTimeout, "Region_RegisterTimeout", "1h", "Register: longest wait for an image to become ready (the region's own tests wait 1h).", "a duration like 1h", Region, true, false, Rules.PackerDuration),
+        new(Arg.InstanceHost, Env.InstanceHost, "Instance_Host", null, "VerifyInstance: host (or ssh config alias) of an instance booted from nvidia-firmware1.", "a host name, IP address or ssh config Host alias", Instance, true, false, Rules.SshHost),
+        new(Arg.InstanceUser, Env.InstanceUser, "Instance_User", "ubuntu", "VerifyInstance: SSH user (needs passwordless sudo).", "a user name like ubuntu", Instance, true, false, Rules.SshUser),
+        new(Arg.SshKey, Env.SshKey, "Instance_SshKey", null, "VerifyInstance: private key file (unset: your ssh config and agent decide).", "an existing private key file", Instance, false, false, Rules.ExistingFile),
+        new(Arg.SshPort, Env.SshPort, "Instance_SshPort", "22", "VerifyInstance: SSH port.", "a port from 1 to 65535", Instance, true, false, Rules.Port),
+        new(Arg.SshKnownHosts, Env.SshKnownHosts, "Instance_SshKnownHosts", null, "VerifyInstance: known_hosts file to use instead of ~/.ssh/known_hosts (a new host key is accepted and recorded, a changed one refused).", "a file path", Instance, false, false, Rules.NotEmpty),
+        new(Arg.SshTimeout, Env.SshTimeout, "Instance_SshTimeout", "15s", "VerifyInstance: longest wait for the SSH connection (ssh ConnectTimeout).", "a duration like 15s", Instance, true, false, Rules.PackerDuration),
+        new(Arg.InstanceCommandTimeout, Env.InstanceCommandTimeout, "Instance_CommandTimeout", "10m", "VerifyInstance: longest one remote command may run (an image pull, a workload).", "a duration like 10m", Instance, true, false, Rules.PackerDuration),
+        new(Arg.ExpectGpu, Env.ExpectGpu, "Instance_ExpectGpu", "true", "VerifyInstance: a GPU check that cannot run is a failure (false: reported as not run, for hosts without a GPU).", "true or false", Instance, true, false, Rules.Boolean),
+        new(Arg.InstanceRegistry, Env.InstanceRegistry, "Instance_Registry", null, "VerifyInstance: the registry as the instance reaches it (host[:port], http:// for plain HTTP); only the registry is replaced, never the digest. Default: the lock file's.", "host[:port] or http://host[:port]", Instance, false, false, Rules.RegistryAddress),
+        new(Arg.ImagePayload, Env.ImagePayload, "Instance_ImagePayload", null, "VerifyInstance: the payload of the image the instance was booted from (its gpu.driver is the driver expected). Default: <output-dir>/nvidia-firmware1/payload.json.", "a payload.json written by GeneratePayload", Instance, false, false, Rules.NotEmpty),
+        new(Arg.ValidationImagesLock, Env.ValidationImagesLock, "Instance_ValidationImagesLock", "tests/gpu/images/images.lock.json", "VerifyInstance: the validation images lock file (images by digest).", "a lock file written by PublishValidationImages", Instance, true, false, Rules.NotEmpty),
+        new(Arg.WorkloadManifest, Env.WorkloadManifest, "Instance_WorkloadManifest", "tests/gpu/images/workloads.json", "VerifyInstance: the workload manifest (what to run, expected pass or fail).", "a workload manifest written by PublishValidationImages", Instance, true, false, Rules.NotEmpty),
         new(Arg.DryRun, Env.DryRun, null, "false", "Upload and Register say what they would send and send nothing (no token needed).", "true or false", ParameterGroup.None, true, false, Rules.Boolean),
         new(Arg.Force, Env.Force, null, "false", "Rebuild images even when the cache says nothing changed.", "true or false", ParameterGroup.None, true, false, Rules.Boolean),
         new(Arg.EnvFile, Env.EnvFile, null, ".env", "File of KEY=value lines (credentials); optional unless given explicitly.", "a file path", ParameterGroup.None, true, false, Rules.NotEmpty),

@@ -20,4 +20,7 @@ public enum ParameterGroup
 
     /// <summary>The region service: Register.</summary>
     Region = 16,
+
+    /// <summary>A booted instance reached over SSH: VerifyInstance.</summary>
+    Instance = 64,
 }

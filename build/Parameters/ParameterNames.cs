@@ -46,6 +46,18 @@ public static class Arg
     public const string DryRun = "dry-run";
     public const string Force = "force";
     public const string EnvFile = "env-file";
+    public const string InstanceHost = "instance-host";
+    public const string InstanceUser = "instance-user";
+    public const string SshKey = "ssh-key";
+    public const string SshPort = "ssh-port";
+    public const string SshKnownHosts = "ssh-known-hosts";
+    public const string SshTimeout = "ssh-timeout";
+    public const string InstanceCommandTimeout = "instance-command-timeout";
+    public const string ExpectGpu = "expect-gpu";
+    public const string InstanceRegistry = "instance-registry";
+    public const string ImagePayload = "image-payload";
+    public const string ValidationImagesLock = "validation-images-lock";
+    public const string WorkloadManifest = "workload-manifest";
 }
 
 /// <summary>Environment variable names (upper snake case). Standard names (AWS_*) where one exists.</summary>
@@ -94,4 +106,16 @@ public static class Env
     public const string DryRun = "GPU_IMAGE_DRY_RUN";
     public const string Force = "GPU_IMAGE_FORCE";
     public const string EnvFile = "GPU_IMAGE_ENV_FILE";
+    public const string InstanceHost = "GPU_IMAGE_INSTANCE_HOST";
+    public const string InstanceUser = "GPU_IMAGE_INSTANCE_USER";
+    public const string SshKey = "GPU_IMAGE_SSH_KEY";
+    public const string SshPort = "GPU_IMAGE_SSH_PORT";
+    public const string SshKnownHosts = "GPU_IMAGE_SSH_KNOWN_HOSTS";
+    public const string SshTimeout = "GPU_IMAGE_SSH_TIMEOUT";
+    public const string InstanceCommandTimeout = "GPU_IMAGE_INSTANCE_COMMAND_TIMEOUT";
+    public const string ExpectGpu = "GPU_IMAGE_EXPECT_GPU";
+    public const string InstanceRegistry = "GPU_IMAGE_INSTANCE_REGISTRY";
+    public const string ImagePayload = "GPU_IMAGE_PAYLOAD";
+    public const string ValidationImagesLock = "GPU_IMAGE_VALIDATION_LOCK";
+    public const string WorkloadManifest = "GPU_IMAGE_WORKLOAD_MANIFEST";
 }

@@ -203,6 +203,26 @@ public static partial class Rules
 
     public static string? Any(string v) => null;
 
+    [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_.:%\[\]-]*$")]
+    private static partial Regex HostName();
+
+    [GeneratedRegex(@"^[a-z_][a-z0-9_.-]{0,31}$")]
+    private static partial Regex UserName();
+
+    [GeneratedRegex(@"^(http://)?[A-Za-z0-9.-]+(:\d{1,5})?(/[a-z0-9._/-]+)?$")]
+    private static partial Regex Registry();
+
+    /// <summary>A host for ssh: never starting with '-' (it would be read as an option).</summary>
+    public static string? SshHost(string v) => HostName().IsMatch(v) ? null : "not a host name, address or ssh config alias";
+
+    public static string? SshUser(string v) => UserName().IsMatch(v) ? null : "not a user name like ubuntu";
+
+    public static string? Port(string v) => TryParseCount(v, out var p) && p is >= 1 and <= 65535 ? null : "not a port from 1 to 65535";
+
+    public static string? ExistingFile(string v) => File.Exists(v) ? null : $"no such file '{Path.GetFullPath(v)}'";
+
+    public static string? RegistryAddress(string v) => Registry().IsMatch(v) ? null : "not a registry like registry.example.com:5000 or http://10.0.2.100:5000";
+
     public static string? UrlMode(string v) => v is "public" or "presigned" ? null : "must be public or presigned";
 
     /// <summary>SigV4 presigned URLs live at most 7 days.</summary>

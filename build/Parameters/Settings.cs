@@ -56,3 +56,25 @@ public sealed record RegionCredentials(string Token)
 {
     public override string ToString() => "RegionCredentials { Token = (set) }";
 }
+
+/// <summary>
+/// How VerifyInstance reaches a booted instance (<see cref="BuildParameters.RequireInstance"/>), every value checked
+/// when the parameters were built.
+/// </summary>
+/// <param name="Key">A private key file; null: the user's ssh config and agent decide.</param>
+/// <param name="KnownHosts">A known_hosts file instead of ~/.ssh/known_hosts; null: the user's.</param>
+/// <param name="Registry">The registry as the instance reaches it; null: the lock file's.</param>
+/// <param name="Payload">The payload of the image the instance runs.</param>
+public sealed record InstanceSettings(
+    string Host,
+    string User,
+    int Port,
+    string? Key,
+    string? KnownHosts,
+    TimeSpan ConnectTimeout,
+    TimeSpan CommandTimeout,
+    bool ExpectGpu,
+    string? Registry,
+    string Payload,
+    string LockFile,
+    string WorkloadManifest);

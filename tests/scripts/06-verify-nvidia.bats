@@ -11,6 +11,7 @@ params() { # params VALUE: path of the params fixture with EnableGpuFirmware: VA
 
 setup() {
 	common_setup
+	unset VERIFY_MODE NVIDIA_VERSION_FILE
 	add_kernel 5.15.0-125-generic
 	add_kernel 5.15.0-126-generic
 	# nvidia-smi -q prints the fixture named by STUB_SMI (default: driver 565.57.01, GSP on).
@@ -259,4 +260,77 @@ configure_offline() {
 	run_script 06-verify-nvidia.sh NVIDIA_ENABLE_GPU_FIRMWARE=18
 	assert_status 64
 	assert_output_contains "error: NVIDIA_ENABLE_GPU_FIRMWARE '18' must be 0 or 1"
+}
+
+# --- VERIFY_MODE and the loaded modules (issue 10, issue 11 item 5) ---------------------------
+
+# version_file FLAVOUR: a /proc/driver/nvidia/version banner of the open or proprietary 565.57.01 modules.
+version_file() {
+	local file="$BATS_TEST_TMPDIR/nvidia-version-$1"
+	if [[ $1 == open ]]; then
+		printf 'NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  565.57.01  Release Build  (dvs-builder@U16-I3-B03-4-3)  Tue Oct  1 02:00:00 UTC 2024\nGCC version:  gcc version 12.3.0 (Ubuntu 12.3.0-1ubuntu1~22.04)\n' >"$file"
+	else
+		printf 'NVRM version: NVIDIA UNIX x86_64 Kernel Module  565.57.01  Tue Oct  1 02:00:00 UTC 2024\nGCC version:  gcc version 12.3.0 (Ubuntu 12.3.0-1ubuntu1~22.04)\n' >"$file"
+	fi
+	printf '%s' "$file"
+}
+
+@test "06 VERIFY_MODE=runtime without the params file: no GPU / driver not loaded, exit 69, no offline pass" {
+	configure_offline # everything the offline checks want: they must not run
+	run_script 06-verify-nvidia.sh VERIFY_MODE=runtime VERIFY_REQUIRE_DRIVER=0
+	assert_status 69
+	assert_output_contains "no GPU / driver not loaded: $IMAGE_ROOT/proc/driver/nvidia/params does not exist"
+	refute_output_contains "build-time checks"
+	refute_output_contains "PASSED"
+	refute_called 'nvidia-smi .*'
+}
+
+@test "06 VERIFY_MODE=runtime with the params file runs the runtime checks" {
+	run_script 06-verify-nvidia.sh VERIFY_MODE=runtime NVIDIA_PARAMS_FILE="$(params 1)" NVIDIA_VERSION_FILE="$(version_file open)"
+	assert_status 0
+	assert_output_contains "ok: EnableGpuFirmware is 1"
+	assert_called 'nvidia-smi -q'
+}
+
+@test "06 VERIFY_MODE=offline runs the build-time checks even where a params file exists" {
+	configure_offline
+	run_script 06-verify-nvidia.sh VERIFY_MODE=offline VERIFY_REQUIRE_DRIVER=0 NVIDIA_PARAMS_FILE="$(params 18)"
+	assert_status 0
+	assert_output_contains "VERIFY_MODE=offline: running build-time checks"
+	refute_output_contains "EnableGpuFirmware is 18"
+}
+
+@test "06: an unknown VERIFY_MODE is a usage error (exit 64)" {
+	run_script 06-verify-nvidia.sh VERIFY_MODE=gpu
+	assert_status 64
+	assert_output_contains "error: VERIFY_MODE 'gpu' must be auto, runtime or offline"
+}
+
+@test "06 runtime: says which kernel modules are loaded, open or proprietary" {
+	run_script 06-verify-nvidia.sh NVIDIA_PARAMS_FILE="$(params 1)" NVIDIA_VERSION_FILE="$(version_file open)"
+	assert_status 0
+	assert_output_contains "kernel modules: open (they always run the GSP firmware; NVreg_EnableGpuFirmware is only echoed)"
+	assert_output_contains "ok: GPU 00000000:03:00.0: GSP Firmware Version 565.57.01 (GSP firmware runs)"
+
+	run_script 06-verify-nvidia.sh NVIDIA_PARAMS_FILE="$(params 1)" NVIDIA_VERSION_FILE="$(version_file proprietary)"
+	assert_status 0
+	assert_output_contains "kernel modules: proprietary (NVreg_EnableGpuFirmware decides whether GSP firmware runs)"
+
+	run_script 06-verify-nvidia.sh NVIDIA_PARAMS_FILE="$(params 1)" NVIDIA_VERSION_FILE="$BATS_TEST_TMPDIR/absent"
+	assert_status 0
+	assert_output_contains "NOT CHECKED: which kernel modules are loaded"
+}
+
+@test "06 runtime: GSP running while 0 was asked fails on the proprietary modules (exit 1)" {
+	run_script 06-verify-nvidia.sh NVIDIA_ENABLE_GPU_FIRMWARE=0 NVIDIA_PARAMS_FILE="$(params 0)" NVIDIA_VERSION_FILE="$(version_file proprietary)"
+	assert_status 1
+	assert_output_contains "error: GPU 00000000:03:00.0: GSP Firmware Version 565.57.01: GSP firmware runs although NVIDIA_ENABLE_GPU_FIRMWARE=0 was asked (proprietary modules)"
+	assert_output_contains "FAILED (exit 1)"
+}
+
+@test "06 runtime: GSP running while 0 was asked is reported, not failed, on the open modules (they need it)" {
+	run_script 06-verify-nvidia.sh NVIDIA_ENABLE_GPU_FIRMWARE=0 NVIDIA_PARAMS_FILE="$(params 0)" NVIDIA_VERSION_FILE="$(version_file open)"
+	assert_status 0
+	assert_output_contains "GSP runs although 0 was asked; the open modules cannot run without it"
+	refute_output_contains "error:"
 }
