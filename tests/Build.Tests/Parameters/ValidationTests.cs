@@ -87,6 +87,19 @@ public sealed class ValidationTests
     [TestCase(Arg.StallTimeout, "a while", "not a duration like 90m")]
     [TestCase(Arg.OutputDir, "", "is empty")]
     [TestCase(Arg.Definitions, " ", "is empty")]
+    [TestCase(Arg.NvidiaFabricManager, "maybe", "not true or false")]
+    [TestCase(Arg.InstanceHost, "bad host!", "not a host name, address or ssh config alias")]
+    [TestCase(Arg.InstanceUser, "Bad User", "not a user name like ubuntu")]
+    [TestCase(Arg.SshKey, "/nonexistent/id_ed25519", "no such file")]
+    [TestCase(Arg.SshPort, "70000", "not a port from 1 to 65535")]
+    [TestCase(Arg.SshKnownHosts, " ", "is empty")]
+    [TestCase(Arg.SshTimeout, "soon", "not a duration like 90m")]
+    [TestCase(Arg.InstanceCommandTimeout, "later", "not a duration like 90m")]
+    [TestCase(Arg.ExpectGpu, "perhaps", "not true or false")]
+    [TestCase(Arg.InstanceRegistry, "not a registry!", "not a registry like registry.example.com:5000")]
+    [TestCase(Arg.ImagePayload, " ", "is empty")]
+    [TestCase(Arg.ValidationImagesLock, " ", "is empty")]
+    [TestCase(Arg.WorkloadManifest, " ", "is empty")]
     public void A_malformed_value_is_reported_with_its_argument_environment_variable_and_valid_form(string arg, string value, string reason)
     {
         var definition = ParameterCatalog.Get(arg);
