@@ -29,8 +29,9 @@ public static partial class InstanceChecks
     [GeneratedRegex(@"^\s+GSP Firmware Version\s*:\s*(.*?)\s*$", RegexOptions.Multiline)]
     private static partial Regex GspVersion();
 
-    // containerd 1.x: [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.nvidia]; 2.x: ...cri".containerd.runtimes.nvidia]
-    [GeneratedRegex(@"^\s*\[plugins\.""io\.containerd\.(?:grpc\.v1\.)?cri""\.containerd\.runtimes\.""?nvidia""?\]", RegexOptions.Multiline)]
+    // containerd 1.x (config version 2): [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.nvidia];
+    // 2.x (version 3): [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.nvidia]
+    [GeneratedRegex(@"^\s*\[plugins\.""io\.containerd\.(?:grpc\.v1\.cri|cri\.v1\.runtime)""\.containerd\.runtimes\.""?nvidia""?\]", RegexOptions.Multiline)]
     private static partial Regex NvidiaRuntimeTable();
 
     [GeneratedRegex(@"^\s*SystemdCgroup\s*=\s*true\s*$", RegexOptions.Multiline)]

@@ -74,7 +74,7 @@ public sealed class InstanceShell(ICommandRunner runner, InstanceSettings instan
         catch (CommandTimeoutException)
         {
             throw new InstanceUnreachableException(
-                $"{Target}: a remote command did not finish within {instance.CommandTimeout:g} (--{Arg.InstanceCommandTimeout}); the instance may be overloaded, or the connection hung");
+                $"{Target}: a remote command did not finish within {Span(instance.CommandTimeout)} (--{Arg.InstanceCommandTimeout}); the instance may be overloaded, or the connection hung");
         }
 
         if (result.ExitCode == SshError)
@@ -83,6 +83,31 @@ public sealed class InstanceShell(ICommandRunner runner, InstanceSettings instan
         }
 
         return new RemoteResult(result.ExitCode, result.StdOut, result.StdErr);
+    }
+
+    /// <summary>
+    /// --ssh-key checked before any connection: ssh loads a key only after it reached the server, so a wrong file
+    /// would otherwise surface as a refused login, or not at all when the host is down. Reads the file only to look
+    /// at its PEM armour; nothing of it is ever printed. A key others can read is refused by ssh itself: say so here.
+    /// </summary>
+    public static void CheckKey(string? key)
+    {
+        if (key is null)
+        {
+            return;
+        }
+
+        var text = File.ReadAllText(key);
+        if (!text.TrimStart().StartsWith("-----BEGIN ", StringComparison.Ordinal) || !text.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
+        {
+            throw new InstanceUnreachableException($"--{Arg.SshKey} {key}: not a private key file (no -----BEGIN ... PRIVATE KEY----- armour): pass the private key, not the .pub file");
+        }
+
+        const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(key) & others) != 0)
+        {
+            throw new InstanceUnreachableException($"--{Arg.SshKey} {key}: readable by other users, so ssh refuses it: chmod 600 {key}");
+        }
     }
 
     /// <summary>ssh's stderr as one line naming what to fix.</summary>
@@ -102,10 +127,10 @@ public sealed class InstanceShell(ICommandRunner runner, InstanceSettings instan
 
         if (Has("timed out") || Has("No route to host") || Has("Network is unreachable"))
         {
-            return $"{instance.Host}:{instance.Port} is unreachable: no SSH answer within {instance.ConnectTimeout:g} (--{Arg.SshTimeout}); check --{Arg.InstanceHost}, --{Arg.SshPort} and firewalls";
+            return $"{instance.Host}:{instance.Port} is unreachable: no SSH answer within {Span(instance.ConnectTimeout)} (--{Arg.SshTimeout}); check --{Arg.InstanceHost}, --{Arg.SshPort} and firewalls";
         }
 
-        if (Has("Load key") || Has("invalid format") || Has("no such identity") || Has("bad permissions"))
+        if (Has("Load key") || Has("invalid format") || Has("no such identity") || Has("bad permissions") || Has("UNPROTECTED PRIVATE KEY"))
         {
             return $"--{Arg.SshKey} {instance.Key}: not a usable private key ({LastLine(stderr)})";
         }
@@ -127,6 +152,12 @@ public sealed class InstanceShell(ICommandRunner runner, InstanceSettings instan
 
         return $"ssh to {target} failed: {LastLine(stderr)}";
     }
+
+    /// <summary>A timeout as people write it (3 s, 10 min), not TimeSpan's 0:00:03.</summary>
+    public static string Span(TimeSpan span) =>
+        span.TotalSeconds < 120
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{span.TotalSeconds:0.#} s")
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{span.TotalMinutes:0.#} min");
 
     private static string LastLine(string text) =>
         text.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0) ?? "no message";

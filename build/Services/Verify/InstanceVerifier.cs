@@ -28,6 +28,7 @@ public sealed class InstanceVerifier(ICommandRunner runner, IBuildLog log)
         var expected = new VerifyExpectations(payload.Spec.Gpu?.Driver, instance.ExpectGpu);
         var script = File.ReadAllText(verifyScript);
 
+        InstanceShell.CheckKey(instance.Key);
         var shell = new InstanceShell(runner, instance);
         log.Information($"VerifyInstance: {shell.Target}, image {payload.Metadata.Name} ({(expected.Driver is { } d ? $"driver {d}" : VerifyExpectations.WithoutDriver)}), --expect-gpu={instance.ExpectGpu.ToString().ToLowerInvariant()}");
         var probe = await shell.RunAsync("sudo -n bash -s", InstanceFacts.Script, cancellation);
