@@ -37,6 +37,14 @@ public sealed partial class SmokeBoot(ICommandRunner runner, IBuildLog log)
     /// <summary>vCPUs of the VM (see <see cref="VmCpus"/>: one under TCG).</summary>
     public int Cpus { get; init; } = 1;
 
+    /// <summary>
+    /// QEMU user-network guestfwd rules for a kept VM, as QEMU spells them (tcp:10.0.2.100:5000-tcp:127.0.0.1:5000):
+    /// a service on the host (a test registry) the guest reaches at a fixed address. Empty for the smoke boot, so its
+    /// arguments stay as they were. A tcp: target is one chardev opened when QEMU starts: the service must already
+    /// listen, and QEMU relays one guest connection at a time.
+    /// </summary>
+    public IReadOnlyList<string> GuestForwards { get; init; } = [];
+
     public async Task<SmokeResult> RunAsync(string raw, string userDataFile, string workDirectory, string accelerator, string firmware, TimeSpan timeout, CancellationToken cancellation)
     {
         var (overlay, seed, serial) = await PrepareAsync(raw, File.ReadAllText(userDataFile), workDirectory, keepVmKey: null);
@@ -136,7 +144,7 @@ public sealed partial class SmokeBoot(ICommandRunner runner, IBuildLog log)
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var a in QemuArguments(overlay, seed, serial, accelerator, firmware, port, Cpus).Concat(["-daemonize", "-pidfile", Path.Combine(workDirectory, "qemu.pid")]))
+        foreach (var a in QemuArguments(overlay, seed, serial, accelerator, firmware, port, Cpus, GuestForwards).Concat(["-daemonize", "-pidfile", Path.Combine(workDirectory, "qemu.pid")]))
         {
             psi.ArgumentList.Add(a);
         }
@@ -176,7 +184,7 @@ public sealed partial class SmokeBoot(ICommandRunner runner, IBuildLog log)
         return (overlay, seed, Path.Combine(workDirectory, "serial.log"));
     }
 
-    public static IReadOnlyList<string> QemuArguments(string overlay, string seed, string serial, string accelerator, string firmware, int? sshPort, int cpus = 1) =>
+    public static IReadOnlyList<string> QemuArguments(string overlay, string seed, string serial, string accelerator, string firmware, int? sshPort, int cpus = 1, IReadOnlyList<string>? guestForwards = null) =>
     [
         "-machine", $"q35,accel={accelerator}",
         "-m", "1024",
@@ -188,7 +196,7 @@ public sealed partial class SmokeBoot(ICommandRunner runner, IBuildLog log)
         "-drive", $"if=none,id=seed0,file={seed},format=raw,media=cdrom,readonly=on",
         // The seed CD on the same virtio-scsi controller: q35's default AHCI CD is invisible to kernels without AHCI (Debian's cloud kernel).
         "-device", "scsi-cd,drive=seed0,bus=scsi0.0",
-        "-netdev", $"user,id=net0,restrict=on{(sshPort is { } p ? $",hostfwd=tcp:127.0.0.1:{p}-:22" : string.Empty)}",
+        "-netdev", $"user,id=net0,restrict=on{(sshPort is { } p ? $",hostfwd=tcp:127.0.0.1:{p}-:22" : string.Empty)}{string.Concat((guestForwards ?? []).Select(f => ",guestfwd=" + f))}",
         "-device", "virtio-net-pci,netdev=net0",
         "-display", "none",
         "-serial", $"file:{serial}",
