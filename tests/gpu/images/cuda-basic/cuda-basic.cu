@@ -5,6 +5,8 @@
 //
 // stdout: what was found and the verdict (OPENSHELL_GPU_WORKLOAD_SUCCESS, or OPENSHELL_GPU_WORKLOAD_FAILURE: <why>).
 // stderr: the diagnostic again, for logs that keep only stderr. Exit 0 on success, 1 on a failure.
+#include <dlfcn.h>
+
 #include <cstdio>
 #include <cuda_runtime.h>
 
@@ -38,6 +40,14 @@ __global__ void VectorAdd(const float* a, const float* b, float* c, int n) {
 }  // namespace
 
 int main() {
+  // The static cudart loads the driver (libcuda.so.1) itself and, when it is absent, says "insufficient driver":
+  // without a GPU passed in, the container has no driver library at all, which means no device, not an old driver.
+  void* driver_library = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (driver_library == nullptr) {
+    return FailText("no CUDA device: the NVIDIA driver (libcuda.so.1) is not in this container; run it with a GPU (--device nvidia.com/gpu=all, or the nvidia runtime)");
+  }
+  dlclose(driver_library);
+
   int count = 0;
   cudaError_t error = cudaGetDeviceCount(&count);
   if (error == cudaErrorNoDevice || (error == cudaSuccess && count == 0)) {
