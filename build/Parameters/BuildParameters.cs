@@ -310,7 +310,8 @@ public sealed class BuildParameters
     private void CheckRegistryLogin()
     {
         var passwordEnv = ParameterCatalog.Get(Arg.RegistryPassword).Environment;
-        if (_values.Resolved(Arg.RegistryPassword).Source == ValueSource.Argument)
+        // A malformed one is reported by its rule already (without its value).
+        if (_values.Resolved(Arg.RegistryPassword).Source == ValueSource.Argument && _values.Text(Arg.RegistryPassword) is not null)
         {
             _problems.Add(new(ParameterGroup.None, $"--{Arg.RegistryPassword}: not accepted on the command line (every user can read argv); set {passwordEnv} or pass --{Arg.RegistryPasswordStdin} and pipe it in"));
             return;

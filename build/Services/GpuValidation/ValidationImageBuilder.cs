@@ -9,9 +9,12 @@ namespace GpuImageBuilder.Build.Services.GpuValidation;
 /// <param name="WorkDirectory">output/validation-images: staged contexts, cached bases, built.json.</param>
 /// <param name="Repository">Local repository prefix of the built tags; tests use their own, so runs never collide.</param>
 /// <param name="NoCache">Rebuild every layer of the images (the cached Debian bases stay).</param>
-public sealed record ValidationBuildOptions(string SourcesDirectory, string WorkDirectory, string Repository = ValidationImageBuilder.DefaultRepository, bool NoCache = false)
+/// <param name="BasesDirectory">Where the Debian bases' tarballs are cached; default WorkDirectory/bases.</param>
+public sealed record ValidationBuildOptions(string SourcesDirectory, string WorkDirectory, string Repository = ValidationImageBuilder.DefaultRepository, bool NoCache = false, string? BasesDirectory = null)
 {
     public string BuiltFile => Path.Combine(WorkDirectory, "built.json");
+
+    public string Bases => BasesDirectory ?? Path.Combine(WorkDirectory, "bases");
 }
 
 /// <summary>
@@ -64,7 +67,7 @@ public sealed class ValidationImageBuilder(DebianBaseImages bases, ICommandRunne
             {
                 foreach (var (arg, spec) in new[] { ("BUILD_IMAGE", DebianBase.CudaBuild), ("BASE_IMAGE", DebianBase.CudaRuntime) })
                 {
-                    var tag = await bases.EnsureAsync(spec, engine, Path.Combine(options.WorkDirectory, "bases"), cancellation);
+                    var tag = await bases.EnsureAsync(spec, engine, options.Bases, cancellation);
                     buildArgs[arg] = tag;
                     inputs[arg] = $"{tag} {await engine.ImageIdAsync(tag, cancellation)}";
                     inputs[arg + " packages"] = spec.InputsText;
