@@ -87,7 +87,7 @@ public sealed class ValidationImagesTests
         var image = _built.Images.Single(i => i.Name == ValidationImages.SmokeFail);
         var run = await _engine.RunAsync(image.Tag, [], RunTimeout, CancellationToken.None);
         Assert.That(run.ExitCode, Is.Not.Zero);
-        Assert.That(Lines(run.StdOut), Has.One.Matches<string>(l => l.StartsWith(ValidationImages.FailureMarker + ": ", StringComparison.Ordinal) && l.Length > ValidationImages.FailureMarker.Length + 5));
+        Assert.That(Lines(run.StdOut), Has.One.Matches<string>(l => l != null && l.StartsWith(ValidationImages.FailureMarker + ": ", StringComparison.Ordinal) && l.Length > ValidationImages.FailureMarker.Length + 5));
         Assert.That(Lines(run.StdOut), Does.Not.Contain(ValidationImages.SuccessMarker));
         Assert.That(run.StdErr, Does.Contain("fails on purpose"));
     }
@@ -128,7 +128,7 @@ public sealed class ValidationImagesTests
         var manifest = ValidationImageFiles.ReadManifest(options.WorkloadManifest);
         Assert.That(read.Registry, Is.EqualTo(_registry));
         Assert.That(read.Images.Select(i => i.Digest), Is.EqualTo(lockFile.Images.Select(i => i.Digest)));
-        Assert.That(read.Images, Has.All.Matches<LockedImage>(i => i.Digest.Length == 71 && i.Repository == $"{_registry}/gib-{_run}/{i.Name}" && i.Inputs.ContainsKey("sources")));
+        Assert.That(read.Images, Has.All.Matches<LockedImage>(i => i != null && i.Digest.Length == 71 && i.Repository == $"{_registry}/gib-{_run}/{i.Name}" && i.Inputs.ContainsKey("sources")));
         Assert.That(manifest.Workloads.Select(w => (w.Name, w.Expect, w.NeedsGpu)), Is.EqualTo(new[]
         {
             (ValidationImages.SmokePass, WorkloadExpectation.Pass, false),
@@ -169,11 +169,11 @@ public sealed class ValidationImagesTests
     }
 
     [Test]
-    public void A_wrong_password_is_one_line_without_the_password_and_writes_nothing()
+    public async Task A_wrong_password_is_one_line_without_the_password_and_writes_nothing()
     {
         var options = new ValidationPublishOptions(_work.File("wrong/images.lock.json"), _work.File("wrong/workloads.json"), _work.Path);
         var registry = new RegistrySettings(RegistryAddress.Parse(_registry), TlsVerify: false);
-        var error = Assert.ThrowsAsync<ContainerEngineException>(() =>
+        var error = await Assert.ThrowsAsync<ContainerEngineException>(() =>
             new ValidationImagePublisher(_log).PublishAsync(_engine, _built, registry, new RegistryCredentials(User, "wrong-" + Password), options, CancellationToken.None));
         Assert.That(error!.Message, Does.Contain($"login to {_registry} as {User} failed").And.Contains("check --registry-username"));
         Assert.That(error.Message, Does.Not.Contain(Password).And.Not.Contain("\n"));
@@ -181,22 +181,22 @@ public sealed class ValidationImagesTests
     }
 
     [Test]
-    public void A_registry_that_does_not_answer_is_one_line_naming_the_push_and_writes_nothing()
+    public async Task A_registry_that_does_not_answer_is_one_line_naming_the_push_and_writes_nothing()
     {
         var options = new ValidationPublishOptions(_work.File("down/images.lock.json"), _work.File("down/workloads.json"), _work.Path);
         // Port 9 (discard) on loopback: nothing listens there.
         var registry = new RegistrySettings(RegistryAddress.Parse("127.0.0.1:9"), TlsVerify: false);
-        var error = Assert.ThrowsAsync<ContainerEngineException>(() =>
+        var error = await Assert.ThrowsAsync<ContainerEngineException>(() =>
             new ValidationImagePublisher(_log).PublishAsync(_engine, _built, registry, null, options, CancellationToken.None));
         Assert.That(error!.Message, Does.StartWith("podman push of 127.0.0.1:9/smoke-pass:").And.Not.Contain("\n"));
         Assert.That(File.Exists(options.LockFile), Is.False);
     }
 
     [Test]
-    public void A_named_engine_that_is_not_installed_is_one_line_with_the_fix()
+    public async Task A_named_engine_that_is_not_installed_is_one_line_with_the_fix()
     {
         Assume.That(CommandRunner.Which("docker"), Is.Null, "docker is installed here");
-        var error = Assert.ThrowsAsync<ContainerEngineException>(() => new ContainerEngineSelection(_runner, _log).SelectAsync("docker", CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ContainerEngineException>(() => new ContainerEngineSelection(_runner, _log).SelectAsync("docker", CancellationToken.None));
         Assert.That(error!.Message, Is.EqualTo("--container-engine=docker: docker is not installed; install Docker or pass --container-engine=podman"));
     }
 
