@@ -43,6 +43,9 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# Where the apt sources entry and the containers.conf drop-in go; the bats tests point it at a temporary folder.
+etc=${PREREQUISITES_ETC:-/etc}
+
 packages=(
   packer qemu-system-x86 qemu-utils ovmf xorriso openssh-client
   shellcheck cloud-init
@@ -81,10 +84,11 @@ done
 
 # Debian's non-free component, for nvidia-cuda-toolkit. signed-by must name the same keyring as the main entry, or
 # apt fails with "Conflicting values set for option Signed-By". Only on Debian, and only once.
-non_free_sources=/etc/apt/sources.list.d/debian-non-free.sources
+non_free_sources=$etc/apt/sources.list.d/debian-non-free.sources
 if [[ -r /etc/os-release ]] && grep -qx 'ID=debian' /etc/os-release && [[ ! -f $non_free_sources ]]; then
   # shellcheck source=/dev/null
   codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+  as_root mkdir -p "$(dirname "$non_free_sources")"
   printf '%s\n' \
     '# Added by tools/install-prerequisites.sh: nvidia-cuda-toolkit (CUDA 11.8) for the cuda-basic validation image.' \
     'Types: deb' \
@@ -107,7 +111,7 @@ fi
 
 # podman on this kind of host: runc (crun refuses the cgroup layout) and explicit ulimits (a sandbox cannot raise
 # them, and podman's default asks to). A drop-in, so the distribution's containers.conf stays untouched.
-containers_conf=/etc/containers/containers.conf.d/50-gpu-image-builder.conf
+containers_conf=$etc/containers/containers.conf.d/50-gpu-image-builder.conf
 if [[ ! -f $containers_conf ]]; then
   as_root mkdir -p "$(dirname "$containers_conf")"
   printf '%s\n' \

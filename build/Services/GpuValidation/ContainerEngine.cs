@@ -142,9 +142,17 @@ public sealed class ContainerEngine(string tool, ICommandRunner runner, IBuildLo
         await RunChecked(args, $"pull of {reference}", BuildTimeout, cancellation, environment: DockerConfig(authFile));
     }
 
-    /// <summary>Runs the image (no network, removed afterwards) and returns what it printed and its exit code.</summary>
+    /// <summary>
+    /// Runs the image (no network, removed afterwards) and returns what it printed and its exit code. An empty
+    /// <paramref name="command"/> runs the entrypoint; else the command replaces it, as a sandbox harness does.
+    /// </summary>
     public Task<CommandResult> RunAsync(string reference, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken cancellation) =>
-        runner.RunAsync(Tool, ["run", "--rm", "--network=none", reference, .. command], Options(timeout, cancellation));
+        runner.RunAsync(
+            Tool,
+            command.Count == 0
+                ? ["run", "--rm", "--network=none", reference]
+                : ["run", "--rm", "--network=none", "--entrypoint", command[0], reference, .. command.Skip(1)],
+            Options(timeout, cancellation));
 
     /// <summary>Removes the given tags (not the images other tags hold); a tag that is not there is no error.</summary>
     public async Task RemoveTagsAsync(IEnumerable<string> tags, CancellationToken cancellation)

@@ -142,7 +142,7 @@ public sealed class ValidationImagesTests
         var smokePass = read.Get(ValidationImages.SmokePass);
         var path = smokePass.Repository[(_registry.Length + 1)..];
         var anonymous = await _runner.RunAsync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", $"http://{_registry}/v2/{path}/manifests/{smokePass.Digest}"]);
-        Assert.That(anonymous.StdOut, Is.EqualTo("401"));
+        Assert.That(anonymous.StdOut.Trim(), Is.EqualTo("401"));
 
         // Pull back by digest into a clean name: remove the pushed tag first, so the run uses what came down.
         var authDir = new TempDir("gib-auth");
