@@ -8,10 +8,13 @@ namespace GpuImageBuilder.Build.Services.GpuValidation;
 /// </summary>
 public sealed class ContainerEngineSelection(ICommandRunner runner, IBuildLog log)
 {
+    /// <summary>Finds a tool on PATH; the tests replace it to see the answers on a host that has other tools.</summary>
+    public Func<string, string?> Which { get; init; } = CommandRunner.Which;
+
     public async Task<ContainerEngine> SelectAsync(string choice, CancellationToken cancellation)
     {
-        var podman = CommandRunner.Which("podman");
-        var docker = CommandRunner.Which("docker");
+        var podman = Which("podman");
+        var docker = Which("docker");
         switch (choice)
         {
             case "podman" when podman is null:

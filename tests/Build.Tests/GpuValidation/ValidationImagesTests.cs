@@ -192,12 +192,17 @@ public sealed class ValidationImagesTests
         Assert.That(File.Exists(options.LockFile), Is.False);
     }
 
-    [Test]
-    public async Task A_named_engine_that_is_not_installed_is_one_line_with_the_fix()
+    [TestCase("auto", null, "--container-engine=auto: neither podman nor docker is installed; install podman (tools/install-prerequisites.sh) or Docker")]
+    [TestCase("podman", null, "--container-engine=podman: podman is not installed; install it (tools/install-prerequisites.sh) or pass --container-engine=docker")]
+    [TestCase("docker", null, "--container-engine=docker: docker is not installed; install Docker or pass --container-engine=podman")]
+    [TestCase("docker", "/bin/false", "docker: its daemon does not answer (docker info failed); start it, or install podman and pass --container-engine=podman")]
+    [TestCase("auto", "/bin/false", "docker: its daemon does not answer (docker info failed); start it, or install podman and pass --container-engine=podman")]
+    public async Task A_missing_engine_or_a_docker_without_daemon_is_one_line_with_the_fix(string choice, string? docker, string message)
     {
-        Assume.That(CommandRunner.Which("docker"), Is.Null, "docker is installed here");
-        var error = await Assert.ThrowsAsync<ContainerEngineException>(() => new ContainerEngineSelection(_runner, _log).SelectAsync("docker", CancellationToken.None));
-        Assert.That(error!.Message, Is.EqualTo("--container-engine=docker: docker is not installed; install Docker or pass --container-engine=podman"));
+        // No podman; docker either absent or a CLI whose `docker info` fails (/bin/false), as without a daemon.
+        var selection = new ContainerEngineSelection(_runner, _log) { Which = tool => tool == "docker" ? docker : null };
+        var error = await Assert.ThrowsAsync<ContainerEngineException>(() => selection.SelectAsync(choice, CancellationToken.None));
+        Assert.That(error!.Message, Is.EqualTo(message));
     }
 
     private async Task<BuiltValidationImages> Build(string repository, bool noCache)
