@@ -28,9 +28,23 @@
 #                          (tools/servers/ceph-rgw.sh: a one-node Ceph cluster with the RADOS Gateway)
 #   awscli, rclone         bench/ baselines and bucket creation in tools/local-servers.sh (Debian's awscli is
 #                          /usr/bin/aws; a pyenv shim may shadow `aws` on PATH, so scripts call it by path)
+#   podman, buildah, skopeo, runc
+#                          Build/PublishValidationImages: the container engine where no Docker daemon runs (runc:
+#                          crun refuses this kind of host's cgroup layout; see the containers.conf drop-in below)
+#   busybox-static         the smoke-pass/smoke-fail validation images (FROM scratch + one static binary)
+#   docker-registry, apache2-utils
+#                          a local OCI registry on 127.0.0.1 for the publish tests (tools/servers/registry.sh);
+#                          htpasswd for its --auth mode
+#   nvidia-cuda-toolkit, nvidia-cuda-dev, g++-11   (Debian non-free; the sources entry is added below)
+#                          nvcc 11.8 and the static cudart for cuda-basic: on the host only to check the .cu
+#                          compiles; the image's build stage gets them from a base made with mmdebstrap. nvcc 11.8
+#                          refuses gcc 12: g++-11 is its host compiler
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# Where the apt sources entry and the containers.conf drop-in go; the bats tests point it at a temporary folder.
+etc=${PREREQUISITES_ETC:-/etc}
 
 packages=(
   packer qemu-system-x86 qemu-utils ovmf xorriso openssh-client
@@ -39,7 +53,11 @@ packages=(
   mmdebstrap dosfstools mtools gdisk e2fsprogs initramfs-tools-core uuid-runtime
   ca-certificates python3 openssl bc procps util-linux
   radosgw ceph-mon ceph-osd ceph-common awscli rclone
+  podman buildah skopeo runc busybox-static docker-registry apache2-utils g++-11
 )
+
+# Packages only in Debian's non-free component (CUDA 11.8).
+non_free_packages=(nvidia-cuda-toolkit nvidia-cuda-dev)
 
 # as_root CMD...: runs CMD as root: directly when we are root, else through sudo; without sudo, says how to go on.
 as_root() {
@@ -64,10 +82,45 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 
+# Debian's non-free component, for nvidia-cuda-toolkit. signed-by must name the same keyring as the main entry, or
+# apt fails with "Conflicting values set for option Signed-By". Only on Debian, and only once.
+non_free_sources=$etc/apt/sources.list.d/debian-non-free.sources
+if [[ -r /etc/os-release ]] && grep -qx 'ID=debian' /etc/os-release && [[ ! -f $non_free_sources ]]; then
+  # shellcheck source=/dev/null
+  codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+  as_root mkdir -p "$(dirname "$non_free_sources")"
+  printf '%s\n' \
+    '# Added by tools/install-prerequisites.sh: nvidia-cuda-toolkit (CUDA 11.8) for the cuda-basic validation image.' \
+    'Types: deb' \
+    'URIs: http://deb.debian.org/debian' \
+    "Suites: $codename $codename-updates" \
+    'Components: contrib non-free non-free-firmware' \
+    'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' | as_root tee "$non_free_sources" >/dev/null
+fi
+if [[ -f $non_free_sources ]]; then
+  for p in "${non_free_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+fi
+
 if ((${#missing[@]} > 0)); then
   apt_install "${missing[@]}"
 else
   echo "All Debian packages present."
+fi
+
+# podman on this kind of host: runc (crun refuses the cgroup layout) and explicit ulimits (a sandbox cannot raise
+# them, and podman's default asks to). A drop-in, so the distribution's containers.conf stays untouched.
+containers_conf=$etc/containers/containers.conf.d/50-gpu-image-builder.conf
+if [[ ! -f $containers_conf ]]; then
+  as_root mkdir -p "$(dirname "$containers_conf")"
+  printf '%s\n' \
+    '# Written by tools/install-prerequisites.sh (gpu-image-builder): see its header.' \
+    '[containers]' \
+    'default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]' \
+    '' \
+    '[engine]' \
+    'runtime = "runc"' | as_root tee "$containers_conf" >/dev/null
 fi
 
 # Node.js and npm: take whatever provides the commands (a NodeSource nodejs ships npm; Debian splits them).

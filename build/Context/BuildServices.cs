@@ -2,6 +2,7 @@ using Cake.Core.Diagnostics;
 using GpuImageBuilder.Build.Images;
 using GpuImageBuilder.Build.Parameters;
 using GpuImageBuilder.Build.Services;
+using GpuImageBuilder.Build.Services.GpuValidation;
 using GpuImageBuilder.Build.Services.Packer;
 using GpuImageBuilder.Build.Services.Processes;
 using GpuImageBuilder.Build.Services.Register;
@@ -53,6 +54,10 @@ public static class BuildServices
         // Register presigns with the Upload side's S3 client (--s3-url-mode=presigned).
         services.AddSingleton<IObjectUrlSigner, ObjectUrlSigner>();
         services.AddSingleton<InstanceVerifier>();
+        services.AddSingleton<ContainerEngineSelection>();
+        services.AddSingleton<DebianBaseImages>();
+        services.AddSingleton<ValidationImageBuilder>();
+        services.AddSingleton<ValidationImagePublisher>();
         return services;
     }
 }

@@ -60,6 +60,7 @@ public sealed class BuildParameters
             _values.Duration(Arg.S3PresignExpiry));
         Register = new RegisterSettings(_values.Duration(Arg.PollInterval), _values.Duration(Arg.RegisterTimeout), _values.Bool(Arg.Replace));
         CheckS3KeyPair();
+        CheckRegistryLogin();
 
         // A rejected version is reported on its own; the names made with the stand-in date would only add noise.
         if (_values.Text(Arg.ImageVersion) is not null || !_values.IsSet(Arg.ImageVersion))
@@ -213,7 +214,7 @@ public sealed class BuildParameters
     /// <summary>The instance to verify, for a task that declared <see cref="ParameterGroup.Instance"/>.</summary>
     public InstanceSettings RequireInstance()
     {
-        Require(d => d.Group == ParameterGroup.Instance, nameof(ParameterGroup.Instance));
+        Require(d => (d.Group & ParameterGroup.Instance) != 0, nameof(ParameterGroup.Instance));
         return new InstanceSettings(
             _values.Text(Arg.InstanceHost)!,
             _values.TextOrDefault(Arg.InstanceUser),
@@ -227,6 +228,47 @@ public sealed class BuildParameters
             _values.Text(Arg.ImagePayload) ?? Path.Combine(OutputDirectory, "nvidia-firmware1", "payload.json"),
             _values.TextOrDefault(Arg.ValidationImagesLock),
             _values.TextOrDefault(Arg.WorkloadManifest));
+    }
+
+    /// <summary>The container engine and the lock/manifest paths, for a task that declared <see cref="ParameterGroup.ContainerImages"/>.</summary>
+    public ContainerImageSettings RequireContainerImages()
+    {
+        Require(d => (d.Group & ParameterGroup.ContainerImages) != 0, nameof(ParameterGroup.ContainerImages));
+        return new ContainerImageSettings(
+            _values.TextOrDefault(Arg.ContainerEngine),
+            _values.TextOrDefault(Arg.ValidationImagesLock),
+            _values.TextOrDefault(Arg.WorkloadManifest),
+            Path.Combine(OutputDirectory, "validation-images"));
+    }
+
+    /// <summary>Where to push, for a task that declared <see cref="ParameterGroup.Registry"/>. Holds no credential.</summary>
+    public RegistrySettings RequireRegistry()
+    {
+        Require(d => d is { Group: ParameterGroup.Registry, IsSecret: false }, nameof(ParameterGroup.Registry));
+        return new RegistrySettings(RegistryAddress.Parse(_values.Text(Arg.Registry)!), _values.Bool(Arg.RegistryTlsVerify));
+    }
+
+    /// <summary>
+    /// The registry login, or null when no user was given (push without logging in). The password comes from the
+    /// environment/.env, or from <paramref name="readStandardInput"/> with --registry-password-stdin; both or neither
+    /// was checked up front.
+    /// </summary>
+    public RegistryCredentials? RegistryCredentials(Func<string?> readStandardInput)
+    {
+        if (_values.Text(Arg.RegistryUsername) is not { } user)
+        {
+            return null;
+        }
+
+        var password = _values.Bool(Arg.RegistryPasswordStdin)
+            ? readStandardInput()?.TrimEnd('\r', '\n')
+            : _values.Text(Arg.RegistryPassword);
+        if (string.IsNullOrEmpty(password))
+        {
+            throw new ParameterException($"--{Arg.RegistryPasswordStdin}: standard input was empty; pipe the password in (printf '%s\\n' \"$PASSWORD\" | ./build.sh ...)");
+        }
+
+        return new RegistryCredentials(user, password);
     }
 
     /// <summary>Each input with its source, for --verbosity=diagnostic. Secrets show only whether they are set.</summary>
@@ -258,6 +300,35 @@ public sealed class BuildParameters
             var (given, missing) = access ? (Arg.S3AccessKey, Arg.S3SecretKey) : (Arg.S3SecretKey, Arg.S3AccessKey);
             var missingEnv = ParameterCatalog.Get(missing).Environment;
             _problems.Add(new(ParameterGroup.S3Credentials, $"--{missing} ({missingEnv}): missing; --{given} was given and needs it (or unset both to use the AWS SDK's credential chain)"));
+        }
+    }
+
+    /// <summary>
+    /// The registry password never on argv (every user can read /proc/*/cmdline); a user needs exactly one password
+    /// source, and a password no user.
+    /// </summary>
+    private void CheckRegistryLogin()
+    {
+        var passwordEnv = ParameterCatalog.Get(Arg.RegistryPassword).Environment;
+        // A malformed one is reported by its rule already (without its value).
+        if (_values.Resolved(Arg.RegistryPassword).Source == ValueSource.Argument && _values.Text(Arg.RegistryPassword) is not null)
+        {
+            _problems.Add(new(ParameterGroup.None, $"--{Arg.RegistryPassword}: not accepted on the command line (every user can read argv); set {passwordEnv} or pass --{Arg.RegistryPasswordStdin} and pipe it in"));
+            return;
+        }
+
+        var (user, fromEnv, fromStdin) = (_values.IsSet(Arg.RegistryUsername), _values.IsSet(Arg.RegistryPassword), _values.Bool(Arg.RegistryPasswordStdin));
+        if (fromEnv && fromStdin)
+        {
+            _problems.Add(new(ParameterGroup.Registry, $"--{Arg.RegistryPasswordStdin} ({Env.RegistryPasswordStdin}): {passwordEnv} is set too; use one password source"));
+        }
+        else if (user && !fromEnv && !fromStdin)
+        {
+            _problems.Add(new(ParameterGroup.Registry, $"--{Arg.RegistryUsername} ({Env.RegistryUsername}): given without a password; set {passwordEnv} or pass --{Arg.RegistryPasswordStdin} and pipe it in"));
+        }
+        else if (!user && (fromEnv || fromStdin))
+        {
+            _problems.Add(new(ParameterGroup.Registry, $"--{Arg.RegistryUsername} ({Env.RegistryUsername}): missing; a registry password was given and needs its user"));
         }
     }
 

@@ -23,4 +23,10 @@ public enum ParameterGroup
 
     /// <summary>A booted instance reached over SSH: VerifyInstance.</summary>
     Instance = 64,
+
+    /// <summary>The container engine and the validation images' lock and manifest paths: Build/PublishValidationImages.</summary>
+    ContainerImages = 128,
+
+    /// <summary>The OCI registry the validation images are pushed to, and its credentials: PublishValidationImages.</summary>
+    Registry = 256,
 }

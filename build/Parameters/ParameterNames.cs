@@ -58,6 +58,12 @@ public static class Arg
     public const string ImagePayload = "image-payload";
     public const string ValidationImagesLock = "validation-images-lock";
     public const string WorkloadManifest = "workload-manifest";
+    public const string ContainerEngine = "container-engine";
+    public const string Registry = "registry";
+    public const string RegistryTlsVerify = "registry-tls-verify";
+    public const string RegistryUsername = "registry-username";
+    public const string RegistryPasswordStdin = "registry-password-stdin";
+    public const string RegistryPassword = "registry-password";
 }
 
 /// <summary>Environment variable names (upper snake case). Standard names (AWS_*) where one exists.</summary>
@@ -118,4 +124,10 @@ public static class Env
     public const string ImagePayload = "GPU_IMAGE_PAYLOAD";
     public const string ValidationImagesLock = "GPU_IMAGE_VALIDATION_LOCK";
     public const string WorkloadManifest = "GPU_IMAGE_WORKLOAD_MANIFEST";
+    public const string ContainerEngine = "GPU_IMAGE_CONTAINER_ENGINE";
+    public const string Registry = "GPU_IMAGE_REGISTRY";
+    public const string RegistryTlsVerify = "GPU_IMAGE_REGISTRY_TLS_VERIFY";
+    public const string RegistryUsername = "GPU_IMAGE_REGISTRY_USERNAME";
+    public const string RegistryPasswordStdin = "GPU_IMAGE_REGISTRY_PASSWORD_STDIN";
+    public const string RegistryPassword = "GPU_IMAGE_REGISTRY_PASSWORD";
 }

@@ -223,6 +223,17 @@ public static partial class Rules
 
     public static string? RegistryAddress(string v) => Registry().IsMatch(v) ? null : "not a registry like registry.example.com:5000 or http://10.0.2.100:5000";
 
+    public static string? ContainerEngine(string v) => v is "auto" or "podman" or "docker" ? null : "must be auto, podman or docker";
+
+    /// <summary>Where images are pushed: host[:port][/path], no scheme (podman and docker take no URL), no tag.</summary>
+    public static string? PushRegistry(string v) =>
+        PushRegistryPattern().IsMatch(v) ? null : v.Contains("://", StringComparison.Ordinal) ? "has a scheme: give host:port[/path] (plain HTTP: --registry-tls-verify=false)" : "not a registry like 127.0.0.1:5000 or registry.example.com/gpu";
+
+    public static string? RegistryUser(string v) => v.Length > 0 && !v.Any(c => char.IsWhiteSpace(c) || c == ':') ? null : "contains whitespace or ':'";
+
+    [GeneratedRegex(@"^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:]+\])(?::\d{1,5})?(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")]
+    private static partial Regex PushRegistryPattern();
+
     public static string? UrlMode(string v) => v is "public" or "presigned" ? null : "must be public or presigned";
 
     /// <summary>SigV4 presigned URLs live at most 7 days.</summary>

@@ -78,3 +78,37 @@ public sealed record InstanceSettings(
     string Payload,
     string LockFile,
     string WorkloadManifest);
+
+/// <summary>
+/// What Build/PublishValidationImages need besides the registry (<see cref="BuildParameters.RequireContainerImages"/>).
+/// </summary>
+/// <param name="Engine">auto, podman or docker.</param>
+/// <param name="LockFile">Where PublishValidationImages writes images.lock.json (VerifyInstance reads it).</param>
+/// <param name="WorkloadManifest">Where PublishValidationImages writes workloads.json.</param>
+/// <param name="WorkDirectory">output/validation-images: cached bases, staged build contexts, built.json.</param>
+public sealed record ContainerImageSettings(string Engine, string LockFile, string WorkloadManifest, string WorkDirectory);
+
+/// <summary>An OCI registry to push to: <see cref="Host"/> is host[:port], <see cref="Path"/> the optional repository prefix.</summary>
+public sealed record RegistryAddress(string Host, string Path)
+{
+    public static RegistryAddress Parse(string value)
+    {
+        var slash = value.IndexOf('/');
+        return slash < 0 ? new(value, string.Empty) : new(value[..slash], value[(slash + 1)..].Trim('/'));
+    }
+
+    /// <summary>The repository for one image: host[:port]/[path/]name.</summary>
+    public string Repository(string name) => Path.Length == 0 ? $"{Host}/{name}" : $"{Host}/{Path}/{name}";
+
+    public override string ToString() => Path.Length == 0 ? Host : $"{Host}/{Path}";
+}
+
+/// <summary>Where PublishValidationImages pushes (<see cref="BuildParameters.RequireRegistry"/>).</summary>
+/// <param name="TlsVerify">false also allows plain HTTP (podman's --tls-verify=false).</param>
+public sealed record RegistrySettings(RegistryAddress Address, bool TlsVerify);
+
+/// <summary>A registry login. ToString never shows the password.</summary>
+public sealed record RegistryCredentials(string Username, string Password)
+{
+    public override string ToString() => $"RegistryCredentials {{ Username = {Username}, Password = (set) }}";
+}

@@ -14,6 +14,10 @@ setup() {
 	# Every package installed unless listed in MISSING_PACKAGES.
 	stub dpkg-query 'for m in ${MISSING_PACKAGES:-}; do [[ ${!#} == "$m" ]] && exit 1; done; printf "install ok installed"'
 	stub sudo '"$@"'
+	# The sources entry and the containers.conf drop-in, already there: only their own test writes them.
+	export PREREQUISITES_ETC=$BATS_TEST_TMPDIR/etc
+	mkdir -p "$PREREQUISITES_ETC/apt/sources.list.d" "$PREREQUISITES_ETC/containers/containers.conf.d"
+	touch "$PREREQUISITES_ETC/apt/sources.list.d/debian-non-free.sources" "$PREREQUISITES_ETC/containers/containers.conf.d/50-gpu-image-builder.conf"
 }
 
 run_tool() {
@@ -58,4 +62,22 @@ run_tool() {
 	run_tool FAKE_UID=0
 	assert_status 0
 	assert_called 'apt-get install -y -qq --no-install-recommends nodejs npm'
+}
+
+@test "install-prerequisites: the containers.conf drop-in (runc, ulimits) and Debian's non-free entry are written once" {
+	rm -rf "$PREREQUISITES_ETC"
+	run_tool FAKE_UID=0
+	assert_status 0
+	conf=$PREREQUISITES_ETC/containers/containers.conf.d/50-gpu-image-builder.conf
+	grep -qx 'runtime = "runc"' "$conf" || fail_with "no runc in $conf"
+	grep -qx 'default_ulimits = \["nofile=1024:1024", "nproc=4096:4096"\]' "$conf" || fail_with "no ulimits in $conf"
+	if grep -qx 'ID=debian' /etc/os-release; then
+		sources=$PREREQUISITES_ETC/apt/sources.list.d/debian-non-free.sources
+		grep -qx 'Components: contrib non-free non-free-firmware' "$sources" || fail_with "no non-free in $sources"
+		grep -qx 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' "$sources" || fail_with "no Signed-By in $sources"
+	fi
+	before=$(cat "$conf")
+	run_tool FAKE_UID=0
+	assert_status 0
+	[[ $(cat "$conf") == "$before" ]] || fail_with "the drop-in changed on a second run"
 }

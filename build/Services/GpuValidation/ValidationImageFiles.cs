@@ -20,6 +20,25 @@ public static class ValidationImageFiles
 
     public static void WriteManifest(string path, WorkloadManifest manifest) => Write(path, manifest);
 
+    public static void WriteBuilt(string path, BuiltValidationImages built) => Write(path, built);
+
+    /// <summary>built.json, or an error saying to run BuildValidationImages.</summary>
+    public static BuiltValidationImages ReadBuilt(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{path} does not exist: run --target=BuildValidationImages first");
+        }
+
+        var built = Read<BuiltValidationImages>(path);
+        if (built.SchemaVersion != BuiltValidationImages.CurrentSchemaVersion)
+        {
+            throw new InvalidDataException($"{path}: schemaVersion {built.SchemaVersion}, this build reads {BuiltValidationImages.CurrentSchemaVersion}: rerun --target=BuildValidationImages");
+        }
+
+        return built;
+    }
+
     /// <summary>The lock file, or an error naming the file and the fix (missing, unreadable, other schema).</summary>
     public static ValidationImageLock ReadLock(string path)
     {

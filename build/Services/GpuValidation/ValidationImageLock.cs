@@ -1,3 +1,5 @@
+using Newtonsoft.Json;
+
 namespace GpuImageBuilder.Build.Services.GpuValidation;
 
 /// <summary>
@@ -23,6 +25,7 @@ public sealed record ValidationImageLock(int SchemaVersion, string Registry, IRe
 /// </summary>
 public sealed record LockedImage(string Name, string Repository, string Digest, IReadOnlyDictionary<string, string> Inputs)
 {
-    /// <summary>The by-digest reference to pull and run.</summary>
+    /// <summary>The by-digest reference to pull and run (derived: not written to the file).</summary>
+    [JsonIgnore]
     public string Reference => Repository + "@" + Digest;
 }

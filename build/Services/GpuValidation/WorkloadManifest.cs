@@ -1,3 +1,5 @@
+using Newtonsoft.Json;
+
 namespace GpuImageBuilder.Build.Services.GpuValidation;
 
 /// <summary>
@@ -19,6 +21,8 @@ public sealed record Workload(string Name, string Image, IReadOnlyList<string> C
 {
     public const string GpuRequirement = "gpu";
 
+    /// <summary>Derived from <see cref="Requirements"/>: not written to the file (OpenShell's shape has no such field).</summary>
+    [JsonIgnore]
     public bool NeedsGpu => Requirements.Contains(GpuRequirement);
 }
 

@@ -100,6 +100,12 @@ public sealed class ValidationTests
     [TestCase(Arg.ImagePayload, " ", "is empty")]
     [TestCase(Arg.ValidationImagesLock, " ", "is empty")]
     [TestCase(Arg.WorkloadManifest, " ", "is empty")]
+    [TestCase(Arg.ContainerEngine, "nerdctl", "must be auto, podman or docker")]
+    [TestCase(Arg.Registry, "http://127.0.0.1:5000", "has a scheme")]
+    [TestCase(Arg.Registry, "127.0.0.1:5000/Upper Case", "not a registry like 127.0.0.1:5000")]
+    [TestCase(Arg.RegistryTlsVerify, "sometimes", "not true or false")]
+    [TestCase(Arg.RegistryUsername, "bad user", "contains whitespace or ':'")]
+    [TestCase(Arg.RegistryPasswordStdin, "yes please", "not true or false")]
     public void A_malformed_value_is_reported_with_its_argument_environment_variable_and_valid_form(string arg, string value, string reason)
     {
         var definition = ParameterCatalog.Get(arg);
@@ -122,6 +128,7 @@ public sealed class ValidationTests
     [TestCase("Qz9SECRETx with space", Arg.Token)]
     [TestCase("AKIA Qz9SECRETx", Arg.S3AccessKey)]
     [TestCase("abc\tQz9SECRETx", Arg.S3SecretKey)]
+    [TestCase("pass Qz9SECRETx", Arg.RegistryPassword)]
     public void Malformed_secrets_are_reported_without_the_value(string value, string arg)
     {
         var problems = Parameters("Register", (arg, value)).Check(Everything);
@@ -138,6 +145,41 @@ public sealed class ValidationTests
         var named = problems.Select(p => p[2..p.IndexOf(' ')]).ToList();
         // The S3 keys are optional: without them the AWS SDK's credential chain supplies them.
         Assert.That(named, Is.EquivalentTo(new[] { Arg.S3Bucket, Arg.RegionUrl, Arg.OrganizationId, Arg.RegionId, Arg.Token }));
+    }
+
+    [Test]
+    public void A_registry_password_on_the_command_line_is_refused_without_its_value()
+    {
+        var sources = new ParameterSources(n => n == Arg.RegistryPassword ? "Qz9SECRETx" : n == Arg.RegistryUsername ? "pusher" : null, _ => null, _ => null, _ => null);
+        var problems = BuildParameters.Create(sources, "PublishValidationImages", ImageNames).Check(ParameterGroup.Images);
+        Assert.That(problems, Has.One.StartWith("--registry-password: not accepted on the command line").And.Contains("GPU_IMAGE_REGISTRY_PASSWORD"));
+        Assert.That(string.Join('\n', problems), Does.Not.Contain("Qz9SECRETx"));
+    }
+
+    [TestCase(new[] { Arg.RegistryUsername }, "--registry-username (GPU_IMAGE_REGISTRY_USERNAME): given without a password")]
+    [TestCase(new[] { Arg.RegistryPasswordStdin }, "--registry-username (GPU_IMAGE_REGISTRY_USERNAME): missing")]
+    [TestCase(new[] { Arg.RegistryUsername, Arg.RegistryPasswordStdin, Arg.RegistryPassword }, "--registry-password-stdin (GPU_IMAGE_REGISTRY_PASSWORD_STDIN): GPU_IMAGE_REGISTRY_PASSWORD is set too")]
+    public void A_registry_user_needs_exactly_one_password_source(string[] given, string problem)
+    {
+        string? Value(string arg) => arg == Arg.RegistryPasswordStdin ? "true" : arg == Arg.RegistryUsername ? "pusher" : "Qz9SECRETx";
+        var environment = given.ToDictionary(a => ParameterCatalog.Get(a).Environment, Value);
+        var sources = new ParameterSources(_ => null, n => environment.GetValueOrDefault(n), _ => null, _ => null);
+        var parameters = BuildParameters.Create(sources, "PublishValidationImages", ImageNames);
+        Assert.That(parameters.Check(ParameterGroup.Registry), Has.Some.StartWith(problem));
+        Assert.That(parameters.Check(ParameterGroup.Images), Is.Empty, "only PublishValidationImages needs a login");
+    }
+
+    [Test]
+    public void The_registry_is_required_by_publish_and_parsed_into_host_and_path()
+    {
+        var none = BuildParameters.Create(new ParameterSources(_ => null, _ => null, _ => null, _ => null), "PublishValidationImages", ImageNames);
+        Assert.That(none.Check(ParameterGroup.ContainerImages | ParameterGroup.Registry), Has.One.StartWith("--registry (GPU_IMAGE_REGISTRY): missing"));
+        var given = BuildParameters.Create(new ParameterSources(n => n == Arg.Registry ? "127.0.0.1:5000/gpu/validation" : null, _ => null, _ => null, _ => null), "PublishValidationImages", ImageNames);
+        var registry = given.RequireRegistry();
+        Assert.That(registry.Address.Host, Is.EqualTo("127.0.0.1:5000"));
+        Assert.That(registry.Address.Repository("smoke-pass"), Is.EqualTo("127.0.0.1:5000/gpu/validation/smoke-pass"));
+        Assert.That(registry.TlsVerify, Is.True);
+        Assert.That(given.RequireContainerImages().LockFile, Is.EqualTo("tests/gpu/images/images.lock.json"));
     }
 
     [TestCase(Arg.S3AccessKey, Arg.S3SecretKey)]
