@@ -14,7 +14,7 @@ namespace GpuImageBuilder.Build.Tests.Pipeline;
 [TestFixture]
 [Category("Pipeline")]
 [NonParallelizable]
-public sealed class FixturePipelineTests
+public sealed partial class FixturePipelineTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(45);
     private static string Output => RepoPaths.InRepo("output", "ci");
