@@ -6,6 +6,16 @@ locals {
   # the image's own steps.
   scripts = [for s in concat(var.run_base_scripts ? var.base_scripts : [], var.image_scripts) : "${var.scripts_dir}/${s}"]
 
+  # Secure Boot module signing (04), only when a key is given and the image runs 04. The files travel through a
+  # build-user-only folder on tmpfs (/dev/shm) into a root-only one (/run: tmpfs too), so the key never reaches
+  # the image's disk; 04 removes it when it exits.
+  sign_modules       = var.module_signing_key != "" && contains(local.scripts, "${var.scripts_dir}/04-nvidia-driver.sh")
+  signing_upload_dir = "/dev/shm/gpu-image-signing"
+  signing_guest_dir  = "/run/gpu-image-signing"
+  signing_guest_key  = local.sign_modules ? "${local.signing_guest_dir}/module-signing.key" : ""
+  signing_guest_cert = local.sign_modules ? "${local.signing_guest_dir}/module-signing.crt" : ""
+  signing_except     = local.sign_modules ? [] : ["qemu.gpu-image"]
+
   # Optional serial console log; slice() keeps the list empty when unset
   # (Packer 1.6.6 has no dynamic blocks and a conditional cannot return
   # tuples of different shapes).
@@ -81,6 +91,34 @@ build {
     ]
   }
 
+  # Secure Boot: the signing key and certificate, only when --module-signing-key/--module-signing-cert are set.
+  provisioner "shell" {
+    except = local.signing_except
+    inline = ["umask 077", "rm -rf ${local.signing_upload_dir}", "install -d -m 0700 ${local.signing_upload_dir}"]
+  }
+
+  provisioner "file" {
+    except      = local.signing_except
+    source      = var.module_signing_key
+    destination = "${local.signing_upload_dir}/module-signing.key"
+  }
+
+  provisioner "file" {
+    except      = local.signing_except
+    source      = var.module_signing_cert
+    destination = "${local.signing_upload_dir}/module-signing.crt"
+  }
+
+  provisioner "shell" {
+    except = local.signing_except
+    inline = [
+      "sudo -n install -d -m 0700 -o root -g root ${local.signing_guest_dir}",
+      "sudo -n install -m 0600 -o root -g root ${local.signing_upload_dir}/module-signing.key ${local.signing_guest_key}",
+      "sudo -n install -m 0644 -o root -g root ${local.signing_upload_dir}/module-signing.crt ${local.signing_guest_cert}",
+      "rm -rf ${local.signing_upload_dir}",
+    ]
+  }
+
   # The image's provisioning steps. Skipped (not an error) when the list is empty,
   # e.g. a layered image with no steps of its own.
   provisioner "shell" {
@@ -99,6 +137,8 @@ build {
       "NVIDIA_CUDA_REPO_DISTRO=${var.nvidia_cuda_repo_distro}",
       "CONTAINERD_SANDBOX_IMAGE=${var.containerd_sandbox_image}",
       "NVIDIA_INSTALL_FABRICMANAGER=${var.nvidia_install_fabricmanager}",
+      "MODULE_SIGNING_KEY=${local.signing_guest_key}",
+      "MODULE_SIGNING_CERT=${local.signing_guest_cert}",
       "NVIDIA_ENABLE_GPU_FIRMWARE=${var.nvidia_enable_gpu_firmware}",
       "VERIFY_REQUIRE_DRIVER=${var.verify_require_driver}",
     ]

@@ -135,6 +135,18 @@ variable "nvidia_install_fabricmanager" {
   default     = "1"
 }
 
+variable "module_signing_key" {
+  type        = string
+  description = "Host path of the PEM private key that 04 signs the DKMS-built nvidia modules with (Secure Boot; --module-signing-key). Copied only to a root-only tmpfs path in the build VM, which 04 removes. Empty: modules stay unsigned."
+  default     = ""
+}
+
+variable "module_signing_cert" {
+  type        = string
+  description = "Host path of module_signing_key's X.509 certificate (--module-signing-cert); both or neither."
+  default     = ""
+}
+
 variable "nvidia_enable_gpu_firmware" {
   type        = string
   description = "1 = load the GSP firmware (NVreg_EnableGpuFirmware=1), 0 = disable it (NVIDIA_ENABLE_GPU_FIRMWARE)."

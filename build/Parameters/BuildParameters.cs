@@ -52,6 +52,7 @@ public sealed class BuildParameters
         SmokeTimeout = _values.Duration(Arg.SmokeTimeout);
         KeepVm = _values.Bool(Arg.KeepVm);
         NvidiaFabricManager = _values.Bool(Arg.NvidiaFabricManager);
+        ModuleSigning = ResolveModuleSigning();
         BaseImage = ResolveBaseImage();
         Upload = new UploadSettings(
             Rules.DiskSizeBytes(_values.TextOrDefault(Arg.UploadPartSize)),
@@ -114,6 +115,9 @@ public sealed class BuildParameters
 
     /// <summary>04 installs and enables the fabric manager and nvidia-persistenced (issue 11, item 3).</summary>
     public bool NvidiaFabricManager { get; }
+
+    /// <summary>Secure Boot signing of the DKMS-built modules (both files, full paths), or null: modules stay unsigned.</summary>
+    public ModuleSigningFiles? ModuleSigning { get; }
 
     public bool DryRun { get; }
 
@@ -332,6 +336,20 @@ public sealed class BuildParameters
         }
     }
 
+    private ModuleSigningFiles? ResolveModuleSigning()
+    {
+        var (keyGiven, certGiven) = (_values.IsSet(Arg.ModuleSigningKey), _values.IsSet(Arg.ModuleSigningCert));
+        if (keyGiven != certGiven)
+        {
+            var (given, missing) = keyGiven ? (Arg.ModuleSigningKey, Arg.ModuleSigningCert) : (Arg.ModuleSigningCert, Arg.ModuleSigningKey);
+            _problems.Add(new(ParameterGroup.Images, $"--{missing} ({ParameterCatalog.Get(missing).Environment}): missing; --{given} was given and signing needs both the key and its certificate (or unset both: modules stay unsigned, and need Secure Boot off)"));
+        }
+
+        return _values.Text(Arg.ModuleSigningKey) is { } key && _values.Text(Arg.ModuleSigningCert) is { } cert
+            ? new ModuleSigningFiles(Path.GetFullPath(key), Path.GetFullPath(cert))
+            : null;
+    }
+
     private BaseImageSource? ResolveBaseImage()
     {
         // Whether each was given, not whether it is well-formed: a malformed one is reported on its own.
@@ -354,3 +372,6 @@ public sealed class BuildParameters
         return new BaseImageSource(location, checksum.StartsWith("sha256:", StringComparison.Ordinal) ? checksum : "sha256:" + checksum);
     }
 }
+
+/// <summary>The Secure Boot signing key and certificate files; the key's content is a secret and is never read here.</summary>
+public sealed record ModuleSigningFiles(string KeyFile, string CertificateFile);

@@ -12,6 +12,8 @@ public static class Arg
     public const string NvidiaKernelModules = "nvidia-kernel-modules";
     public const string NvidiaContainerToolkitVersion = "nvidia-container-toolkit-version";
     public const string NvidiaFabricManager = "nvidia-fabric-manager";
+    public const string ModuleSigningKey = "module-signing-key";
+    public const string ModuleSigningCert = "module-signing-cert";
     public const string GpuModels = "gpu-models";
     public const string OutputDir = "output-dir";
     public const string Definitions = "definitions";
@@ -78,6 +80,8 @@ public static class Env
     public const string NvidiaKernelModules = "NVIDIA_KERNEL_MODULE_FLAVOR";
     public const string NvidiaContainerToolkitVersion = "NVIDIA_CONTAINER_TOOLKIT_VERSION";
     public const string NvidiaFabricManager = "NVIDIA_INSTALL_FABRICMANAGER";
+    public const string ModuleSigningKey = "GPU_IMAGE_MODULE_SIGNING_KEY";
+    public const string ModuleSigningCert = "GPU_IMAGE_MODULE_SIGNING_CERT";
     public const string GpuModels = "GPU_MODELS";
     public const string OutputDir = "GPU_IMAGE_OUTPUT_DIR";
     public const string Definitions = "GPU_IMAGE_DEFINITIONS";

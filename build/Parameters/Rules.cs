@@ -221,6 +221,25 @@ public static partial class Rules
 
     public static string? ExistingFile(string v) => File.Exists(v) ? null : $"no such file '{Path.GetFullPath(v)}'";
 
+    /// <summary>A file this user can open for reading (its content is never read here: it may be a secret key).</summary>
+    public static string? ReadableFile(string v)
+    {
+        if (ExistingFile(v) is { } missing)
+        {
+            return missing;
+        }
+
+        try
+        {
+            using var _ = File.OpenRead(v);
+            return null;
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            return $"'{Path.GetFullPath(v)}' cannot be read ({ex.GetType().Name.Replace("Exception", string.Empty, StringComparison.Ordinal)})";
+        }
+    }
+
     public static string? RegistryAddress(string v) => Registry().IsMatch(v) ? null : "not a registry like registry.example.com:5000 or http://10.0.2.100:5000";
 
     public static string? ContainerEngine(string v) => v is "auto" or "podman" or "docker" ? null : "must be auto, podman or docker";

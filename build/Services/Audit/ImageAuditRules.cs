@@ -17,7 +17,10 @@ public static class ImageAuditRules
     /// <summary>Swap files an installer or cloud image may leave behind.</summary>
     public static readonly IReadOnlyList<string> SwapFiles = ["/swap.img", "/swapfile"];
 
-    public static IReadOnlyList<string> Check(string extractedRoot, AuditExpectations e, IReadOnlyList<InstalledPackage> packages)
+    public static IReadOnlyList<string> Check(string extractedRoot, AuditExpectations e, IReadOnlyList<InstalledPackage> packages) =>
+        Check(extractedRoot, e, packages, NodePolicy.Read(extractedRoot, packages));
+
+    public static IReadOnlyList<string> Check(string extractedRoot, AuditExpectations e, IReadOnlyList<InstalledPackage> packages, NodePolicy policy)
     {
         var v = new List<string>();
         CheckModprobe(extractedRoot, e, v);
@@ -27,6 +30,9 @@ public static class ImageAuditRules
         CheckHomes(extractedRoot, e, v);
         CheckSwap(extractedRoot, v);
         CheckPins(extractedRoot, e, packages, v);
+        CheckKernelUpdates(e, policy, v);
+        CheckContainerd(extractedRoot, e, policy, v);
+        CheckFabricManager(e, policy, v);
         return v;
     }
 
@@ -250,6 +256,91 @@ public static class ImageAuditRules
                     v.Add($"{status}: {name} {package.Version} is not held (apt-mark hold it so upgrades cannot move it)");
                 }
             }
+        }
+    }
+
+    /// <summary>A kernel update must not strand the driver, and the image must not update itself (issue 11, item 1).</summary>
+    private static void CheckKernelUpdates(AuditExpectations e, NodePolicy policy, List<string> v)
+    {
+        if (!e.KernelUpdatePolicyExpected)
+        {
+            return;
+        }
+
+        foreach (var flavour in policy.KernelFlavours.Where(f => !f.HeadersInstalled && !f.Held))
+        {
+            v.Add($"/var/lib/dpkg/status: {flavour.Metapackage} is neither held nor accompanied by {flavour.HeadersMetapackage} (a kernel update through it would come without headers, and DKMS could not build the NVIDIA module; 02 installs the headers metapackage)");
+        }
+
+        if (!policy.KernelBlacklisted)
+        {
+            var found = policy.UnattendedUpgradeBlacklist.Count == 0 ? "none" : string.Join(", ", policy.UnattendedUpgradeBlacklist.Select(b => $"'{b}'"));
+            v.Add($"{NodePolicy.AptConfDirectory}: no Unattended-Upgrade::Package-Blacklist entry keeps linux-* out of unattended upgrades (found {found}; 02 writes 51gpu-image-kernel-updates)");
+        }
+
+        foreach (var timer in NodePolicy.AptTimers.Except(policy.MaskedAptTimers, StringComparer.Ordinal))
+        {
+            v.Add($"{NodePolicy.SystemdSystemDirectory}/{timer}: not masked (no link to /dev/null; the image must not update itself: 02 disables and masks it)");
+        }
+    }
+
+    /// <summary>containerd must use the pause image kubeadm pre-pulls, with the systemd cgroup driver (issue 11, item 4).</summary>
+    private static void CheckContainerd(string root, AuditExpectations e, NodePolicy policy, List<string> v)
+    {
+        if (e.SandboxImage is not { } expected)
+        {
+            return;
+        }
+
+        const string config = NodePolicy.ContainerdConfig;
+        if (GuestTree.ReadText(root, config) is null)
+        {
+            v.Add($"{config}: missing (02 writes containerd's config with sandbox_image = \"{expected}\")");
+            return;
+        }
+
+        if (policy.SandboxImage is not { } found)
+        {
+            v.Add($"{config}: no sandbox_image setting (expected \"{expected}\", the pause image kubeadm of the chosen Kubernetes version expects)");
+        }
+        else if (found != expected)
+        {
+            v.Add($"{config}: sandbox_image is \"{found}\", expected \"{expected}\" (the pause image kubeadm of the chosen Kubernetes version expects)");
+        }
+
+        if (!policy.SystemdCgroup)
+        {
+            v.Add($"{config}: no 'SystemdCgroup = true' (kubelet uses the systemd cgroup driver; containerd must too)");
+        }
+    }
+
+    /// <summary>
+    /// HGX/NVSwitch systems need the fabric manager at exactly the driver's version (issue 11, item 3). Its version
+    /// and hold are checked as a pin; here: persistenced, both units enabled, and a fabric manager the image carries
+    /// without being asked must still match the driver.
+    /// </summary>
+    private static void CheckFabricManager(AuditExpectations e, NodePolicy policy, List<string> v)
+    {
+        const string status = "/var/lib/dpkg/status";
+        if (e.FabricManagerExpected)
+        {
+            if (policy.Persistenced is null)
+            {
+                v.Add($"{status}: neither nvidia-persistenced nor nvidia-compute-utils-<branch> is installed (04 installs nvidia-persistenced with the fabric manager; --nvidia-fabric-manager=false leaves both out)");
+            }
+            else if (e.NvidiaDriverVersion is { } driver && !policy.Persistenced.Version.StartsWith(driver + "-", StringComparison.Ordinal))
+            {
+                v.Add($"{status}: {policy.Persistenced.Name} is {policy.Persistenced.Version}, expected {driver}-* (the driver's version)");
+            }
+
+            foreach (var unit in new[] { NodePolicy.FabricManagerService, NodePolicy.PersistencedService }.Except(policy.EnabledNvidiaServices, StringComparer.Ordinal))
+            {
+                v.Add($"{NodePolicy.SystemdSystemDirectory}: {unit} is not enabled (no link in a *.wants folder; 04 enables it, and its drop-in skips it on machines without the hardware)");
+            }
+        }
+        else if (policy.FabricManager is { } fm && e.NvidiaDriverVersion is { } driver && !fm.Version.StartsWith(driver + "-", StringComparison.Ordinal))
+        {
+            v.Add($"{status}: {fm.Name} is {fm.Version}, but the driver is {driver} (CUDA does not initialise on NVSwitch systems when they differ)");
         }
     }
 

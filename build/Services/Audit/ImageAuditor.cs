@@ -164,8 +164,9 @@ public sealed class ImageAuditor(ICommandRunner runner, IBuildLog log)
         }
 
         var contents = ImageContents.From(packages, ListedNames(result.StdOut, ImageContents.DkmsNvidiaDirectory));
-        List<string> violations = [.. ImageAuditRules.Check(tree, expectations, packages), .. contents.Mismatches(expectations)];
-        return new AuditReport(violations, packages) { GuestfishElapsed = result.Elapsed, Contents = contents };
+        var policy = NodePolicy.Read(tree, packages);
+        List<string> violations = [.. ImageAuditRules.Check(tree, expectations, packages, policy), .. contents.Mismatches(expectations)];
+        return new AuditReport(violations, packages) { GuestfishElapsed = result.Elapsed, Contents = contents, Policy = policy };
     }
 
     /// <summary>

@@ -43,8 +43,17 @@ public static class ImageInputs
         AddFile("cloud-init first-boot", assets.FirstBootConfig);
         foreach (var (key, value) in PackerVariables.Values(run, parameters, assets).Where(v => !Irrelevant.Contains(v.Key)))
         {
-            // The base image location may move (mirror, cache); its checksum is what identifies it.
-            lines.Add(key == "base_image_url" ? "base_image_url (by checksum)" : $"var {key}={value}");
+            // The base image location may move (mirror, cache); its checksum is what identifies it. The signing key
+            // is a secret and never read: its certificate (public) identifies the pair, by content, not by path.
+            lines.Add(key switch
+            {
+                "base_image_url" => "base_image_url (by checksum)",
+                // Only 04 signs: an image without it (gpu-ready) is the same image signed or not.
+                "module_signing_key" or "module_signing_cert" when !run.Image.Features.NvidiaDriver => $"{key} (not used)",
+                "module_signing_key" => $"module_signing_key ({(value.Length == 0 ? "none" : "by certificate")})",
+                "module_signing_cert" when value.Length > 0 => $"module_signing_cert sha256 {Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(value)))}",
+                _ => $"var {key}={value}",
+            });
         }
 
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', lines))));

@@ -125,7 +125,20 @@ public sealed record AuditSection(
     IReadOnlyList<string> Violations,
     bool FirmwareOptionExpected,
     IReadOnlyDictionary<string, string> PinnedPackages,
-    string RawSha256) : IRawGateResult;
+    string RawSha256) : IRawGateResult
+{
+    /// <summary>Whether the kernel-update policy was checked (the image runs 02).</summary>
+    public bool KernelUpdatePolicyExpected { get; init; }
+
+    /// <summary>The sandbox image containerd must use (null: not checked).</summary>
+    public string? SandboxImageExpected { get; init; }
+
+    public bool FabricManagerExpected { get; init; }
+
+    /// <summary>What the image carries: kernel flavours and holds, the unattended-upgrade blacklist, masked timers,
+    /// containerd's sandbox image, fabric manager and persistenced (null in manifests from before issue 11).</summary>
+    public NodePolicy? Policy { get; init; }
+}
 
 public sealed record SmokeBootSection(bool Passed, string Marker, string Accelerator, string RawSha256) : IRawGateResult;
 

@@ -51,6 +51,8 @@ public static class PackerVariables
         ["nvidia_kernel_module_flavor"] = $"--{Arg.NvidiaKernelModules}",
         ["nvidia_container_toolkit_version"] = $"--{Arg.NvidiaContainerToolkitVersion}",
         ["nvidia_install_fabricmanager"] = $"--{Arg.NvidiaFabricManager}",
+        ["module_signing_key"] = $"--{Arg.ModuleSigningKey}",
+        ["module_signing_cert"] = $"--{Arg.ModuleSigningCert}",
         ["containerd_sandbox_image"] = $"--{Arg.KubernetesVersion} (the minor's pause image, {SupportMatrix.RepositoryPath})",
         ["nvidia_cuda_repo_distro"] = $"--{Arg.UbuntuVersion} ({SupportMatrix.RepositoryPath})",
     };
@@ -79,6 +81,9 @@ public static class PackerVariables
             new("nvidia_kernel_module_flavor", parameters.NvidiaKernelModules),
             new("nvidia_container_toolkit_version", parameters.NvidiaContainerToolkitVersion),
             new("nvidia_install_fabricmanager", parameters.NvidiaFabricManager ? "1" : "0"),
+            // Paths only: Packer's file provisioner copies the files into the guest (empty: no signing, no copy).
+            new("module_signing_key", parameters.ModuleSigning?.KeyFile ?? string.Empty),
+            new("module_signing_cert", parameters.ModuleSigning?.CertificateFile ?? string.Empty),
             .. MatrixValues(parameters.Combination),
         ];
     }

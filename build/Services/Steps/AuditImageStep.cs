@@ -36,7 +36,13 @@ public sealed class AuditImageStep(BuildParameters parameters, ImageWorkspaces w
             {
                 Packages = [.. report.Packages.OrderBy(p => p.Name, StringComparer.Ordinal)],
                 Contents = report.Contents,
-                Audit = new AuditSection(report.Passed, report.Violations, expectations.FirmwareOptionExpected, expectations.PinnedPackages, stamp.Sha256),
+                Audit = new AuditSection(report.Passed, report.Violations, expectations.FirmwareOptionExpected, expectations.PinnedPackages, stamp.Sha256)
+                {
+                    KernelUpdatePolicyExpected = expectations.KernelUpdatePolicyExpected,
+                    SandboxImageExpected = expectations.SandboxImage,
+                    FabricManagerExpected = expectations.FabricManagerExpected,
+                    Policy = report.Policy,
+                },
             });
             foreach (var violation in report.Violations)
             {

@@ -25,7 +25,10 @@ public static class ImageRequest
             features.NvidiaDriver ? parameters.NvidiaContainerToolkitVersion : null);
     }
 
-    /// <summary>Pinned packages (name → Debian version prefix), the firmware option and nvidia.ko's version.</summary>
+    /// <summary>
+    /// Pinned packages (name → Debian version prefix), the firmware option, nvidia.ko's version, and the node policy
+    /// of the steps the definition runs (kernel updates and sandbox image: 02; fabric manager: 04).
+    /// </summary>
     public static AuditExpectations Expectations(ImageDefinition image, BuildParameters parameters, string buildUser)
     {
         var asked = Versions(image, parameters);
@@ -44,8 +47,22 @@ public static class ImageRequest
             pins[asked.NvidiaKernelModules == "open" ? $"nvidia-headless-{branch}-open" : $"nvidia-headless-{branch}"] = driver + "-";
             pins[$"nvidia-utils-{branch}"] = driver + "-";
             pins["nvidia-container-toolkit"] = asked.NvidiaContainerToolkit + "-";
+            if (parameters.NvidiaFabricManager)
+            {
+                // Exactly the driver's version, held like every driver package (04): CUDA does not initialise on
+                // NVSwitch systems otherwise.
+                pins[$"nvidia-fabricmanager-{branch}"] = driver + "-";
+            }
         }
 
-        return new AuditExpectations(image.Features.FirmwareOption, pins, buildUser, asked.NvidiaDriver);
+        var features = image.Features;
+        return new AuditExpectations(features.FirmwareOption, pins, buildUser, asked.NvidiaDriver)
+        {
+            // 02 sets both whatever else the image runs (the fixture images, without 03/04, too): the policy and the
+            // pause image come from the step, the pause image's value from the Kubernetes minor the build passes it.
+            KernelUpdatePolicyExpected = features.NodePrerequisites,
+            SandboxImage = features.NodePrerequisites ? parameters.Combination.Kubernetes.PauseImage : null,
+            FabricManagerExpected = features.NvidiaDriver && parameters.NvidiaFabricManager,
+        };
     }
 }

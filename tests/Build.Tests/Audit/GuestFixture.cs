@@ -4,14 +4,25 @@ namespace GpuImageBuilder.Build.Tests.Audit;
 
 /// <summary>
 /// A small guest root file system in a temp folder, shaped like a finished Ubuntu 22.04 GPU image that passes the
-/// audit (gpu-ready flavour: no firmware option, nouveau blacklisted, empty machine-id, no keys, no build user).
+/// audit (gpu-ready flavour: no firmware option, nouveau blacklisted, empty machine-id, no keys, no build user), with
+/// 02's node policy: the kernel flavour's headers metapackage installed, linux-* kept out of unattended-upgrades, the
+/// apt timers masked, containerd on <see cref="PauseImage"/>.
 /// Tests break it one rule at a time; <see cref="BuildRawImageAsync"/> turns it into a real disk image.
 /// </summary>
 public sealed class GuestFixture : IDisposable
 {
     public const string BuildUser = "packer";
 
-    public const string DpkgStatusText = """
+    /// <summary>The sandbox image of the fixture's containerd config (kubeadm v1.30's).</summary>
+    public const string PauseImage = "registry.k8s.io/pause:3.9";
+
+    /// <summary>What 02 writes to keep linux-* out of unattended-upgrades.</summary>
+    public const string KernelUpdatesDropIn = "/etc/apt/apt.conf.d/51gpu-image-kernel-updates";
+
+    /// <summary>The Ubuntu fixture's packages: the base ones and the kernel (a release, its flavour and headers metapackages).</summary>
+    public const string DpkgStatusText = BasePackagesText + UbuntuKernelPackagesText;
+
+    public const string BasePackagesText = """
         Package: bash
         Essential: yes
         Status: install ok installed
@@ -40,6 +51,30 @@ public sealed class GuestFixture : IDisposable
         Description: Node agent for Kubernetes clusters
          The node agent of Kubernetes, the container cluster manager.
         Homepage: https://kubernetes.io
+
+        """;
+
+    public const string UbuntuKernelPackagesText = """
+
+        Package: linux-image-5.15.0-122-generic
+        Status: install ok installed
+        Architecture: amd64
+        Version: 5.15.0-122.132
+        Description: Signed kernel image generic
+
+        Package: linux-image-generic
+        Status: install ok installed
+        Architecture: amd64
+        Version: 5.15.0.122.122
+        Depends: linux-image-5.15.0-122-generic, linux-modules-extra-5.15.0-122-generic, linux-firmware
+        Description: Generic Linux kernel image
+
+        Package: linux-headers-generic
+        Status: install ok installed
+        Architecture: amd64
+        Version: 5.15.0.122.122
+        Depends: linux-headers-5.15.0-122-generic
+        Description: Generic Linux kernel headers
 
         """;
 
@@ -84,6 +119,38 @@ public sealed class GuestFixture : IDisposable
         Write("/etc/modprobe.d/blacklist-nouveau.conf", "# Written by 03-blacklist-nouveau.sh\nblacklist nouveau\noptions nouveau modeset=0\n");
         Write("/etc/modprobe.d/iwlwifi.conf", "# a comment about NVreg_EnableGpuFirmware is no setting\nremove iwlwifi (/sbin/modprobe -r mvm)\n");
         Write("/var/lib/dpkg/status", DpkgStatusText);
+
+        // 02's kernel-update policy, beside the distribution's unattended-upgrades config (whose blacklist is empty).
+        Write("/etc/apt/apt.conf.d/50unattended-upgrades", """
+            Unattended-Upgrade::Allowed-Origins {
+                "${distro_id}:${distro_codename}-security";
+            };
+            Unattended-Upgrade::Package-Blacklist {
+                // "linux-";  (commented out: no entry)
+            };
+
+            """);
+        Write(KernelUpdatesDropIn, """
+            // Managed by gpu-image-builder (02-gpu-prerequisites.sh).
+            Unattended-Upgrade::Package-Blacklist {
+                "linux-";
+            };
+
+            """);
+        Link("/etc/systemd/system/apt-daily.timer", "/dev/null");
+        Link("/etc/systemd/system/apt-daily-upgrade.timer", "/dev/null");
+        Link("/etc/systemd/system/multi-user.target.wants/containerd.service", "/lib/systemd/system/containerd.service");
+        Write("/etc/containerd/config.toml", $$"""
+            version = 2
+
+            [plugins]
+              [plugins."io.containerd.grpc.v1.cri"]
+                # sandbox_image = "registry.k8s.io/pause:3.6"
+                sandbox_image = "{{PauseImage}}"
+                [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+                  SystemdCgroup = true
+
+            """);
         Write("/root/.ssh/authorized_keys", string.Empty);
         Write("/root/.bashrc", "# ~/.bashrc\n");
         Write("/root/.bash_history", string.Empty);

@@ -7,8 +7,14 @@ namespace GpuImageBuilder.Build.Tests.Audit;
 [Parallelizable(ParallelScope.All)]
 public sealed class ImageAuditRulesTests
 {
-    private static readonly AuditExpectations GpuReady = new(false, new Dictionary<string, string>(), GuestFixture.BuildUser);
-    private static readonly AuditExpectations Firmware1 = new(true, new Dictionary<string, string>(), GuestFixture.BuildUser);
+    // With 02's node policy expected, as for every real and fixture image: the fixture must pass it too.
+    private static readonly AuditExpectations GpuReady = new(false, new Dictionary<string, string>(), GuestFixture.BuildUser)
+    {
+        KernelUpdatePolicyExpected = true,
+        SandboxImage = GuestFixture.PauseImage,
+    };
+
+    private static readonly AuditExpectations Firmware1 = GpuReady with { FirmwareOptionExpected = true };
 
     private static IReadOnlyList<string> Check(GuestFixture tree, AuditExpectations? e = null, IReadOnlyList<InstalledPackage>? packages = null) =>
         ImageAuditRules.Check(tree.Root, e ?? GpuReady, packages ?? DpkgStatus.Parse(File.ReadAllText(tree.PathOf("/var/lib/dpkg/status"))));

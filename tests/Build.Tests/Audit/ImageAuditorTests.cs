@@ -14,7 +14,11 @@ namespace GpuImageBuilder.Build.Tests.Audit;
 [Parallelizable(ParallelScope.All)]
 public sealed class ImageAuditorTests
 {
-    private static readonly AuditExpectations GpuReady = new(false, new Dictionary<string, string> { ["kubelet"] = "1.30.14-" }, GuestFixture.BuildUser);
+    private static readonly AuditExpectations GpuReady = new(false, new Dictionary<string, string> { ["kubelet"] = "1.30.14-" }, GuestFixture.BuildUser)
+    {
+        KernelUpdatePolicyExpected = true,
+        SandboxImage = GuestFixture.PauseImage,
+    };
 
     [Test]
     public async Task A_real_image_with_planted_leftovers_reports_exactly_those_and_is_not_written()
@@ -54,6 +58,10 @@ public sealed class ImageAuditorTests
             Assert.That(report.Contents.KubernetesVersion, Is.EqualTo("v1.30.14"));
             Assert.That(report.Passed, Is.False);
             Assert.That(report.Packages, Does.Contain(new InstalledPackage("kubelet", "1.30.14-1.1", Held: true)));
+            // The masked timers are links to /dev/null: they must survive guestfish's tar-out and the extraction.
+            Assert.That(report.Policy?.MaskedAptTimers, Is.EqualTo(NodePolicy.AptTimers), "read from the image");
+            Assert.That(report.Policy?.SandboxImage, Is.EqualTo(GuestFixture.PauseImage));
+            Assert.That(report.Policy?.KernelBlacklisted, Is.True);
             Assert.That(SHA256.HashData(File.ReadAllBytes(image)), Is.EqualTo(before), "the image must not be written");
             Assert.That(File.ReadAllText(Path.Combine(work, "audit", ImageAuditor.TreeDirectory, "etc/os-release")), Does.Contain("Ubuntu 22.04"));
         }

@@ -2,6 +2,8 @@ using GpuImageBuilder.Build.Services.Audit;
 using GpuImageBuilder.Build.Services.Steps;
 using GpuImageBuilder.Build.Parameters;
 using GpuImageBuilder.Build.Tests.Steps;
+using GpuImageBuilder.Build.Images;
+using GpuImageBuilder.Build.Tests.Infrastructure;
 
 namespace GpuImageBuilder.Build.Tests.Audit;
 
@@ -72,6 +74,42 @@ public sealed class ImageContentsTests
         Assert.That(nvidia.PinnedPackages, Does.ContainKey("nvidia-headless-565").And.ContainKey("nvidia-utils-565").And.ContainKey("nvidia-container-toolkit"));
         Assert.That(nvidia.FirmwareOptionExpected, Is.True);
         Assert.That(nvidia.NvidiaDriverVersion, Is.EqualTo("565.57.01"));
+    }
+
+    [Test]
+    public void Expectations_carry_the_node_policy_of_the_steps_the_definition_runs()
+    {
+        var catalog = StepFixtures.Catalog();
+        var parameters = StepFixtures.Parameters((Arg.KubernetesVersion, "v1.31.14"), (Arg.NvidiaDriverVersion, "565.57.01"));
+        var pause = parameters.Combination.Kubernetes.PauseImage;
+        Assert.That(pause, Is.EqualTo("registry.k8s.io/pause:3.10"), "kubeadm v1.31's pause image, from supported-matrix.json");
+
+        var gpuReady = ImageRequest.Expectations(catalog["gpu-ready"], parameters, "packer");
+        Assert.That((gpuReady.KernelUpdatePolicyExpected, gpuReady.SandboxImage, gpuReady.FabricManagerExpected), Is.EqualTo((true, pause, false)));
+
+        var nvidia = ImageRequest.Expectations(catalog["nvidia-firmware1"], parameters, "packer");
+        Assert.That((nvidia.KernelUpdatePolicyExpected, nvidia.SandboxImage, nvidia.FabricManagerExpected), Is.EqualTo((true, pause, true)));
+        Assert.That(nvidia.PinnedPackages["nvidia-fabricmanager-565"], Is.EqualTo("565.57.01-"), "exactly the driver's version, held");
+
+        var withoutFabricManager = ImageRequest.Expectations(catalog["nvidia-firmware1"], StepFixtures.Parameters((Arg.NvidiaFabricManager, "false")), "packer");
+        Assert.That(withoutFabricManager.FabricManagerExpected, Is.False);
+        Assert.That(withoutFabricManager.PinnedPackages.Keys, Has.None.StartsWith("nvidia-fabricmanager"));
+    }
+
+    [Test]
+    public void The_fixture_images_expect_02s_policy_and_no_fabric_manager()
+    {
+        // The CI fixture runs 02 (so the kernel policy and the pause image the build passes it) but neither 03 nor 04.
+        var fixture = ImageCatalog.Load(RepoPaths.InRepo("tests", "fixture", "images"));
+        var parameters = StepFixtures.Parameters();
+        foreach (var name in new[] { "gpu-ready", "nvidia-firmware1" })
+        {
+            var e = ImageRequest.Expectations(fixture[name], parameters, "packer");
+            Assert.That(e.KernelUpdatePolicyExpected, Is.True, name);
+            Assert.That(e.SandboxImage, Is.EqualTo(parameters.Combination.Kubernetes.PauseImage), name);
+            Assert.That(e.FabricManagerExpected, Is.False, name);
+            Assert.That(e.PinnedPackages, Is.Empty, name);
+        }
     }
 
     [TestCase("565.57.01-0ubuntu1", "565.57.01")]

@@ -78,9 +78,9 @@ public sealed class ImageDefinitionTests
     public void Features_come_from_the_steps_the_definition_runs()
     {
         var catalog = ImageCatalog.Load(RepoPaths.InRepo("templates", "images"));
-        Assert.That(catalog["gpu-ready"].Features, Is.EqualTo(new ImageFeatures(Kubernetes: true, NvidiaDriver: false, FirmwareOption: false)));
-        Assert.That(catalog["nvidia-firmware1"].Features, Is.EqualTo(new ImageFeatures(Kubernetes: true, NvidiaDriver: true, FirmwareOption: true)));
+        Assert.That(catalog["gpu-ready"].Features, Is.EqualTo(new ImageFeatures(Kubernetes: true, NvidiaDriver: false, FirmwareOption: false, NodePrerequisites: true)));
+        Assert.That(catalog["nvidia-firmware1"].Features, Is.EqualTo(new ImageFeatures(Kubernetes: true, NvidiaDriver: true, FirmwareOption: true, NodePrerequisites: true)));
         var fixture = ImageCatalog.Load(RepoPaths.InRepo("tests", "fixture", "images"));
-        Assert.That(fixture["nvidia-firmware1"].Features, Is.EqualTo(new ImageFeatures(Kubernetes: false, NvidiaDriver: false, FirmwareOption: true)), "the fixture has no 03/04");
+        Assert.That(fixture["nvidia-firmware1"].Features, Is.EqualTo(new ImageFeatures(Kubernetes: false, NvidiaDriver: false, FirmwareOption: true, NodePrerequisites: true)), "the fixture has no 03/04");
     }
 }

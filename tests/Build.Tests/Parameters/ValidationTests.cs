@@ -88,6 +88,8 @@ public sealed class ValidationTests
     [TestCase(Arg.OutputDir, "", "is empty")]
     [TestCase(Arg.Definitions, " ", "is empty")]
     [TestCase(Arg.NvidiaFabricManager, "maybe", "not true or false")]
+    [TestCase(Arg.ModuleSigningKey, "/nonexistent/signing.key", "no such file")]
+    [TestCase(Arg.ModuleSigningCert, "/nonexistent/signing.crt", "no such file")]
     [TestCase(Arg.InstanceHost, "bad host!", "not a host name, address or ssh config alias")]
     [TestCase(Arg.InstanceUser, "Bad User", "not a user name like ubuntu")]
     [TestCase(Arg.SshKey, "/nonexistent/id_ed25519", "no such file")]
@@ -113,6 +115,9 @@ public sealed class ValidationTests
         {
             Arg.BaseImage => new[] { (Arg.BaseImageChecksum, (string?)("sha256:" + new string('a', 64))) },
             Arg.BaseImageChecksum => [(Arg.BaseImage, "https://mirror.example/x.img")],
+            // The other half of the pair, so that only the bad value is reported.
+            Arg.ModuleSigningKey => [(Arg.ModuleSigningCert, RepoPaths.InRepo("README.md"))],
+            Arg.ModuleSigningCert => [(Arg.ModuleSigningKey, RepoPaths.InRepo("README.md"))],
             _ => [],
         };
         var problems = Parameters("Register", [(arg, value), .. extra]).Check(Everything);
@@ -190,6 +195,50 @@ public sealed class ValidationTests
         var problems = BuildParameters.Create(sources, "Upload", ImageNames).Check(Everything);
         Assert.That(problems, Has.One.StartWith($"--{missing} ").And.Contains($"--{given} was given"));
         Assert.That(string.Join('\n', problems), Does.Not.Contain("AKIAEXAMPLE"));
+    }
+
+    [TestCase(Arg.ModuleSigningKey, Arg.ModuleSigningCert)]
+    [TestCase(Arg.ModuleSigningCert, Arg.ModuleSigningKey)]
+    public void A_module_signing_file_without_the_other_is_one_up_front_error(string given, string missing)
+    {
+        var problems = Parameters("Validate", (given, RepoPaths.InRepo("README.md"))).Check(ParameterGroup.Images);
+        Assert.That(problems, Has.Count.EqualTo(1), string.Join("\n", problems));
+        Assert.That(problems[0], Does.StartWith($"--{missing} ({ParameterCatalog.Get(missing).Environment}): missing; --{given} was given"));
+        Assert.That(problems[0], Does.Contain("Secure Boot off"));
+    }
+
+    [Test]
+    public void Both_module_signing_files_give_their_full_paths_and_neither_means_unsigned()
+    {
+        var readme = RepoPaths.InRepo("README.md");
+        var both = Parameters("Validate", (Arg.ModuleSigningKey, readme), (Arg.ModuleSigningCert, readme));
+        Assert.That(both.Check(ParameterGroup.Images), Is.Empty);
+        Assert.That(both.ModuleSigning, Is.EqualTo(new ModuleSigningFiles(Path.GetFullPath(readme), Path.GetFullPath(readme))));
+        Assert.That(Parameters("Validate").ModuleSigning, Is.Null);
+    }
+
+    [Test]
+    public void An_unreadable_module_signing_key_is_reported_without_reading_it()
+    {
+        if (Environment.UserName == "root" || (!OperatingSystem.IsWindows() && Environment.GetEnvironmentVariable("USER") == "root"))
+        {
+            Assert.Ignore("root reads every file: an unreadable file cannot be made here");
+        }
+
+        using var dir = new TempDir();
+        var key = dir.File("signing.key");
+        File.WriteAllText(key, "-----BEGIN PRIVATE KEY-----\nQz9SECRETx\n-----END PRIVATE KEY-----\n");
+        File.SetUnixFileMode(key, UnixFileMode.None);
+        var problems = Parameters("Validate", (Arg.ModuleSigningKey, key), (Arg.ModuleSigningCert, RepoPaths.InRepo("README.md"))).Check(ParameterGroup.Images);
+        Assert.That(problems, Has.One.StartWith($"--{Arg.ModuleSigningKey} (").And.Contains("cannot be read"));
+        Assert.That(string.Join('\n', problems), Does.Not.Contain("Qz9SECRETx"));
+    }
+
+    [Test]
+    public void Rules_ReadableFile_rejects_a_directory_and_accepts_a_file()
+    {
+        Assert.That(Rules.ReadableFile(RepoPaths.InRepo("build")), Does.StartWith("no such file"));
+        Assert.That(Rules.ReadableFile(RepoPaths.InRepo("README.md")), Is.Null);
     }
 
     [Test]
